@@ -1,0 +1,71 @@
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::Ctx;
+use crate::id::Kind;
+use crate::store::objects::read_error;
+
+#[derive(Debug, Args)]
+#[group(id = "what", multiple = false)]
+pub struct CatObjectArgs {
+    /// Print the object's kind: blob, tree or config
+    #[arg(short = 't', group = "what")]
+    pub kind: bool,
+    /// Print the object's size in bytes
+    #[arg(short = 's', group = "what")]
+    pub size: bool,
+    /// Print the content: a tree as ls-slug lines, others as they are (the default)
+    #[arg(short = 'p', group = "what")]
+    pub pretty: bool,
+    /// An object id, or a unique prefix of 6 or more hex digits
+    pub id: String,
+}
+
+pub fn run(ctx: &Ctx, args: CatObjectArgs) -> Result<ExitCode> {
+    let store = ctx.open()?;
+    let id = store.resolve_id(&args.id)?;
+    let mut out = super::stdout();
+    if args.kind || args.size {
+        let header = store.object_header(&id)?;
+        if args.kind {
+            writeln!(out, "{}", header.kind)?;
+        } else {
+            writeln!(out, "{}", header.size)?;
+        }
+    } else {
+        let mut reader = store.open_object(&id)?;
+        if reader.header.kind == Kind::Tree {
+            let mut bytes = Vec::new();
+            reader
+                .read_to_end(&mut bytes)
+                .map_err(|e| read_error(e, "read", &store.object_path(&id)))?;
+            for e in crate::tree::Tree::decode(&bytes, &id)?.entries {
+                writeln!(
+                    out,
+                    "{} {} {} {}\t{}",
+                    e.kind.mode(),
+                    e.kind,
+                    e.id,
+                    e.size,
+                    super::quote_name(&e.name)
+                )?;
+            }
+        } else {
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                let n = reader
+                    .read(&mut buf)
+                    .map_err(|e| read_error(e, "read", &store.object_path(&id)))?;
+                if n == 0 {
+                    break;
+                }
+                out.write_all(&buf[..n])?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,95 @@
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::{Ctx, quote_name};
+use crate::diff::{Change, diff_releases};
+use crate::history;
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old release (default: the one before current)
+    pub a: Option<String>,
+    /// The new release (default: current)
+    pub b: Option<String>,
+    /// Show config values, not only keys
+    #[arg(long)]
+    pub values: bool,
+    /// Count changed files instead of listing them
+    #[arg(long)]
+    pub stat: bool,
+}
+
+pub fn run(ctx: &Ctx, args: DiffArgs) -> Result<ExitCode> {
+    let store = ctx.open()?;
+    let (a, b) = match (&args.a, &args.b) {
+        (None, _) => ("current~1".to_string(), "current".to_string()),
+        (Some(a), None) => (a.clone(), "current".to_string()),
+        (Some(a), Some(b)) => (a.clone(), b.clone()),
+    };
+    let ra = history::resolve_text(&store, &a)?;
+    let rb = history::resolve_text(&store, &b)?;
+    let d = diff_releases(&store, &ra, &rb)?;
+    let mut out = super::stdout();
+    if !d.config.is_empty() {
+        writeln!(out, "Config:")?;
+        for (k, change, old, new) in &d.config {
+            if !args.values {
+                writeln!(out, "{} {k}", change.sign())?;
+                continue;
+            }
+            let v = |s: &Option<String>| s.as_deref().unwrap_or("").escape_debug().to_string();
+            match change {
+                Change::Added => writeln!(out, "+ {k}={}", v(new))?,
+                Change::Deleted => writeln!(out, "- {k}={}", v(old))?,
+                Change::Modified => writeln!(out, "~ {k}={} -> {}", v(old), v(new))?,
+            }
+        }
+    }
+    if !d.addons.is_empty() {
+        writeln!(out, "Add-ons:")?;
+        for (name, change, old, new) in &d.addons {
+            match change {
+                Change::Added => writeln!(out, "+ {name} ({})", new.as_deref().unwrap_or(""))?,
+                Change::Deleted => writeln!(out, "- {name} ({})", old.as_deref().unwrap_or(""))?,
+                Change::Modified => writeln!(
+                    out,
+                    "~ {name} ({} -> {})",
+                    old.as_deref().unwrap_or(""),
+                    new.as_deref().unwrap_or("")
+                )?,
+            }
+        }
+    }
+    match &d.files {
+        None => writeln!(
+            out,
+            "Files: not compared ({} or {} was pruned)",
+            ra.name(),
+            rb.name()
+        )?,
+        Some(files) if files.is_empty() => {}
+        Some(files) => {
+            writeln!(out, "Files:")?;
+            if args.stat {
+                let count = |c: Change| files.iter().filter(|(_, x)| *x == c).count();
+                writeln!(
+                    out,
+                    " {} files changed, {} added, {} modified, {} deleted",
+                    files.len(),
+                    count(Change::Added),
+                    count(Change::Modified),
+                    count(Change::Deleted)
+                )?;
+            } else {
+                for (path, change) in files {
+                    writeln!(out, "{}\t{}", change.letter(), quote_name(path))?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,42 @@
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::Ctx;
+
+#[derive(Debug, Args)]
+pub struct FsckArgs {
+    /// Repair what can be repaired safely (a `current` link that lags CURRENT)
+    #[arg(long)]
+    pub repair: bool,
+}
+
+pub fn run(ctx: &Ctx, args: FsckArgs) -> Result<ExitCode> {
+    let store = ctx.open()?;
+    if args.repair {
+        // Taking the lock repairs a lagging `current` link.
+        let _lock = ctx.lock(&store)?;
+    }
+    let report = crate::fsck::fsck(&store, &ctx.progress())?;
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    let mut out = super::stdout();
+    for p in &report.problems {
+        writeln!(out, "{p}")?;
+    }
+    out.flush()?;
+    ctx.status(format!(
+        "checked {} objects and {} releases: {} problems",
+        report.objects,
+        report.releases,
+        report.problems.len()
+    ));
+    Ok(if report.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

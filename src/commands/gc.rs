@@ -1,0 +1,77 @@
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::Ctx;
+use crate::gc::{GcOptions, GcReport};
+
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// Keep the artifacts of the N newest succeeded releases (default: settings.toml keep, else all)
+    #[arg(long, value_name = "N")]
+    pub keep: Option<usize>,
+    /// Never delete objects younger than this (e.g. 30s, 10m, 1h, 2d)
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub grace: std::time::Duration,
+    /// Say what would be deleted, delete nothing
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+}
+
+/// `90`, `90s`, `10m`, `1h`, `2d`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let (num, unit) = text
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((text, "s"), |i| text.split_at(i));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration; write it as 30s, 10m, 1h or 2d"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => {
+            return Err(format!(
+                "'{text}' is not a duration; write it as 30s, 10m, 1h or 2d"
+            ));
+        }
+    };
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+pub fn summary(report: &GcReport, dry_run: bool) -> String {
+    let verb = if dry_run { "Would delete" } else { "Deleted" };
+    let mut s = format!(
+        "{verb} {} objects ({:.1} MB) and {} checkouts",
+        report.objects_deleted,
+        report.bytes_freed as f64 / 1e6,
+        report.checkouts_removed
+    );
+    if !report.pruned.is_empty() {
+        let names: Vec<String> = report.pruned.iter().map(|v| format!("v{v}")).collect();
+        s.push_str(&format!("; pruned {}", names.join(", ")));
+    }
+    s
+}
+
+pub fn run(ctx: &Ctx, args: GcArgs) -> Result<ExitCode> {
+    let store = ctx.open()?;
+    let lock = ctx.lock(&store)?;
+    let opts = GcOptions {
+        keep: args.keep.or(store.settings.keep),
+        grace: args.grace,
+        dry_run: args.dry_run,
+    };
+    let report = crate::gc::gc(&store, &lock, &opts)?;
+    if args.dry_run {
+        let mut out = super::stdout();
+        writeln!(out, "{}", summary(&report, true))?;
+        out.flush()?;
+    } else {
+        ctx.status(summary(&report, false));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,307 @@
+//! One thin module per command: parse arguments, call the core, render.
+//! Data goes to stdout; status lines, progress and warnings go to stderr.
+
+pub mod activate;
+pub mod addons;
+pub mod cat_object;
+pub mod checkout_slug;
+pub mod config;
+pub mod deploy;
+pub mod diff;
+pub mod exec;
+pub mod export_slug;
+pub mod fsck;
+pub mod gc;
+pub mod init;
+pub mod ls_slug;
+pub mod releases;
+pub mod releases_info;
+pub mod releases_output;
+pub mod rev_parse;
+pub mod rollback;
+pub mod show_release;
+pub mod status;
+pub mod write_config;
+pub mod write_release;
+pub mod write_slug;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use crate::cli::{Cli, Command};
+use crate::lock::LockGuard;
+use crate::store::{Locate, Store};
+
+/// What every command may need from the global options and environment.
+pub struct Ctx {
+    pub chdir: Option<PathBuf>,
+    pub quiet: bool,
+    pub lock_timeout: Option<Duration>,
+    /// The command line, shown to writers that wait for our lock.
+    pub command_line: String,
+}
+
+impl Ctx {
+    /// The directory rel runs as if started in (`-C`).
+    pub fn start_dir(&self) -> Result<PathBuf> {
+        let cwd = std::env::current_dir().context("could not read the working directory")?;
+        match &self.chdir {
+            Some(dir) => {
+                let dir = cwd.join(dir);
+                if !dir.is_dir() {
+                    anyhow::bail!("-C '{}': no such directory", dir.display());
+                }
+                Ok(dir)
+            }
+            None => Ok(cwd),
+        }
+    }
+
+    pub fn locate(&self) -> Result<Locate> {
+        Ok(Locate::from_env(self.start_dir()?)?)
+    }
+
+    pub fn open(&self) -> Result<Store> {
+        Ok(Store::open(&self.locate()?)?)
+    }
+
+    /// Takes the writers' lock, saying on stderr who holds it if we wait.
+    pub fn lock(&self, store: &Store) -> Result<LockGuard> {
+        let quiet = self.quiet;
+        let mut on_wait = |holder: &str| {
+            if !quiet {
+                eprintln!(
+                    "rel: waiting for the lock on {}: held by {holder}",
+                    store.dir.display()
+                );
+            }
+        };
+        Ok(crate::release::lock_for_write(
+            store,
+            &self.command_line,
+            self.lock_timeout,
+            &mut on_wait,
+        )?)
+    }
+
+    /// A status line on stderr, unless `-q`.
+    pub fn status(&self, line: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{}", line.as_ref());
+        }
+    }
+
+    /// Where hook output goes: stderr (even with -q: it is the app's voice).
+    pub fn hook_sink(&self) -> io::Stderr {
+        io::stderr()
+    }
+
+    pub fn progress(&self) -> crate::progress::Silent {
+        crate::progress::Silent
+    }
+}
+
+/// Who makes a release: `--by`, `REL_BY`, else `$SUDO_USER` or `$USER` @ host.
+pub fn who(by: Option<&str>) -> String {
+    if let Some(by) = by {
+        return by.to_string();
+    }
+    if let Ok(by) = std::env::var("REL_BY")
+        && !by.is_empty()
+    {
+        return by;
+    }
+    let user = std::env::var("SUDO_USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| {
+            // SAFETY: getuid cannot fail.
+            format!("uid{}", unsafe { libc::getuid() })
+        });
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().split('.').next().unwrap_or("").to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string());
+    format!("{user}@{host}")
+}
+
+/// The time for a new release: now, or `REL_DATE`.
+pub fn release_time() -> Result<jiff::Timestamp> {
+    let date = std::env::var("REL_DATE").ok().filter(|d| !d.is_empty());
+    Ok(crate::time::now(date.as_deref())?)
+}
+
+pub fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let lock_timeout = match cli.lock_timeout {
+        Some(s) if !(s.is_finite() && s >= 0.0) => {
+            anyhow::bail!("--lock-timeout {s}: give a number of seconds, 0 or more")
+        }
+        s => s.map(Duration::from_secs_f64),
+    };
+    let ctx = Ctx {
+        chdir: cli.chdir,
+        quiet: cli.quiet,
+        lock_timeout,
+        command_line: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    match cli.command {
+        Command::Init(a) => init::run(&ctx, a),
+        Command::Deploy(a) => deploy::run(&ctx, a),
+        Command::Releases(a) => releases::run(&ctx, a),
+        Command::ReleasesInfo(a) => releases_info::run(&ctx, a),
+        Command::ReleasesOutput(a) => releases_output::run(&ctx, a),
+        Command::Rollback(a) => rollback::run(&ctx, a),
+        Command::Config(a) => config::run(&ctx, a),
+        Command::ConfigGet(a) => config::run_get(&ctx, a),
+        Command::ConfigSet(a) => config::run_set(&ctx, a),
+        Command::ConfigUnset(a) => config::run_unset(&ctx, a),
+        Command::Addons(a) => addons::run(&ctx, a),
+        Command::AddonsAdd(a) => addons::run_add(&ctx, a),
+        Command::AddonsRemove(a) => addons::run_remove(&ctx, a),
+        Command::AddonsUpgrade(a) => addons::run_plan(&ctx, a, addons::PlanChange::Upgrade),
+        Command::AddonsDowngrade(a) => addons::run_plan(&ctx, a, addons::PlanChange::Downgrade),
+        Command::Exec(a) => exec::run(&ctx, a),
+        Command::Diff(a) => diff::run(&ctx, a),
+        Command::Status(a) => status::run(&ctx, a),
+        Command::WriteSlug(a) => write_slug::run(&ctx, a),
+        Command::LsSlug(a) => ls_slug::run(&ctx, a),
+        Command::CheckoutSlug(a) => checkout_slug::run(&ctx, a),
+        Command::ExportSlug(a) => export_slug::run(&ctx, a),
+        Command::CatObject(a) => cat_object::run(&ctx, a),
+        Command::WriteConfig(a) => write_config::run(&ctx, a),
+        Command::ReadConfig(a) => write_config::run_read(&ctx, a),
+        Command::WriteRelease(a) => write_release::run(&ctx, a),
+        Command::ShowRelease(a) => show_release::run(&ctx, a),
+        Command::RevParse(a) => rev_parse::run(&ctx, a),
+        Command::Activate(a) => activate::run(&ctx, a),
+        Command::Fsck(a) => fsck::run(&ctx, a),
+        Command::Gc(a) => gc::run(&ctx, a),
+    }
+}
+
+/// Whether the error is only a closed stdout (`rel releases | head -1`).
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<crate::error::Error>().is_some_and(|e| {
+                matches!(e, crate::error::Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+            })
+    })
+}
+
+/// The error and its causes on one line, each cause said once.
+pub fn one_line_error(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    crate::store::one_line(&parts.join(": "))
+}
+
+/// A locked, buffered stdout; write errors (a closed pipe) propagate.
+pub fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
+    io::BufWriter::new(io::stdout().lock())
+}
+
+/// Shows a name as git does: as-is when it is plain UTF-8, else quoted with
+/// C escapes (octal for bytes that are not UTF-8), so one line is one name.
+pub fn quote_name(name: &[u8]) -> String {
+    let plain = std::str::from_utf8(name)
+        .ok()
+        .filter(|s| !s.chars().any(|c| c.is_control() || c == '"' || c == '\\'));
+    if let Some(s) = plain {
+        return s.to_string();
+    }
+    let mut out = String::from("\"");
+    let mut rest = name;
+    while !rest.is_empty() {
+        let (valid, bad) = match std::str::from_utf8(rest) {
+            Ok(s) => (s, &[][..]),
+            Err(e) => {
+                let (v, b) = rest.split_at(e.valid_up_to());
+                (std::str::from_utf8(v).expect("valid prefix"), b)
+            }
+        };
+        for c in valid.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                c if c.is_control() => {
+                    let mut buf = [0u8; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        out.push_str(&format!("\\{b:03o}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        if bad.is_empty() {
+            break;
+        }
+        out.push_str(&format!("\\{:03o}", bad[0]));
+        rest = &bad[1..];
+    }
+    out.push('"');
+    out
+}
+
+/// Writes records separated by newlines, or NULs with `-z`.
+pub fn write_record(out: &mut dyn Write, record: &[u8], nul: bool) -> Result<()> {
+    out.write_all(record)
+        .context("could not write to standard output")?;
+    out.write_all(if nul { b"\0" } else { b"\n" })
+        .context("could not write to standard output")?;
+    Ok(())
+}
+
+/// The author of a new release, from `--by` and the environment.
+pub fn author(by: Option<&str>) -> Result<crate::ops::Author> {
+    Ok(crate::ops::Author {
+        by: who(by),
+        at: release_time()?,
+    })
+}
+
+/// Exit code and messages for a committed release: a failed release phase
+/// or a failed restart exits 1 (the release stays as the manifest says).
+pub fn settle(committed: &crate::ops::Committed) -> ExitCode {
+    let name = committed.release.name();
+    if !committed.release.succeeded() {
+        eprintln!(
+            "rel: error: {name} failed: the release hook failed, so {name} was not activated; its output: 'rel releases:output {name}'"
+        );
+        return ExitCode::from(1);
+    }
+    if let Some(outcome) = committed.restart()
+        && !outcome.success
+    {
+        eprintln!(
+            "rel: error: the restart hook failed ({}); {name} is current, restart the app by hand",
+            outcome.how
+        );
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+/// "done, v11", or "failed, v11" when the release phase failed.
+pub fn done(release: &crate::manifest::Release) -> String {
+    if release.succeeded() {
+        format!("done, {}", release.name())
+    } else {
+        format!("failed, {}", release.name())
+    }
+}

@@ -1,0 +1,42 @@
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::Ctx;
+use crate::history;
+
+#[derive(Debug, Args)]
+#[group(id = "what", multiple = false)]
+pub struct RevParseArgs {
+    /// Print the release's slug id
+    #[arg(long, group = "what")]
+    pub slug: bool,
+    /// Print the release's config id
+    #[arg(long, group = "what")]
+    pub config: bool,
+    /// The release: vN, N, current or current~K
+    pub rev: String,
+}
+
+pub fn run(ctx: &Ctx, args: RevParseArgs) -> Result<ExitCode> {
+    let store = ctx.open()?;
+    let release = history::resolve_text(&store, &args.rev)?;
+    let mut out = super::stdout();
+    if args.slug {
+        let Some(slug) = release.slug else {
+            anyhow::bail!(
+                "{} has no slug: nothing was deployed before it",
+                release.name()
+            );
+        };
+        writeln!(out, "{slug}")?;
+    } else if args.config {
+        writeln!(out, "{}", release.config)?;
+    } else {
+        writeln!(out, "{}", release.name())?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

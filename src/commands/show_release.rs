@@ -1,0 +1,56 @@
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+use serde::Serialize;
+
+use super::Ctx;
+use crate::history;
+use crate::manifest::Release;
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct ShowReleaseArgs {
+    /// The release: vN, N, current or current~K
+    pub rev: String,
+    /// Print JSON instead of the TOML manifest
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A release as JSON: the manifest's fields, plus whether it is current and
+/// whether gc has pruned its slug.
+#[derive(Serialize)]
+pub struct ReleaseJson<'a> {
+    #[serde(flatten)]
+    pub release: &'a Release,
+    pub current: bool,
+    pub pruned: bool,
+}
+
+impl<'a> ReleaseJson<'a> {
+    pub fn new(store: &Store, release: &'a Release, current: Option<u64>) -> ReleaseJson<'a> {
+        ReleaseJson {
+            release,
+            current: current == Some(release.version),
+            pruned: release.slug.is_some_and(|s| !store.slug_present(&s)),
+        }
+    }
+}
+
+pub fn run(ctx: &Ctx, args: ShowReleaseArgs) -> Result<ExitCode> {
+    let store = ctx.open()?;
+    let release = history::resolve_text(&store, &args.rev)?;
+    let mut out = super::stdout();
+    if args.json {
+        let current = history::current_version(&store)?;
+        serde_json::to_writer_pretty(&mut out, &ReleaseJson::new(&store, &release, current))?;
+        writeln!(out)?;
+    } else {
+        let path = store.manifest_path(release.version);
+        out.write_all(&std::fs::read(&path)?)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

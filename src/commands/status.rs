@@ -1,0 +1,74 @@
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::Ctx;
+use crate::history;
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {}
+
+pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<ExitCode> {
+    let store = ctx.open()?;
+    let mut out = super::stdout();
+    writeln!(out, "=== {}", store.settings.name)?;
+    let label = |k: &str| format!("{:<11}", format!("{k}:"));
+    let current = history::current_release(&store)?;
+    match &current {
+        Some(r) => writeln!(out, "{}{} ({})", label("Current"), r.name(), r.change)?,
+        None => writeln!(out, "{}none", label("Current"))?,
+    }
+    let latest = history::latest_version(&store);
+    writeln!(out, "{}{latest}", label("Releases"))?;
+    let mut problems = Vec::new();
+    if let Some(slug) = current.as_ref().and_then(|r| r.slug) {
+        let path = store.checkout_path(&slug);
+        writeln!(out, "{}{}", label("Checkout"), path.display())?;
+        if !path.is_dir() {
+            problems
+                .push("the current checkout is missing; run 'rel activate current'".to_string());
+        }
+    }
+    let objects = store.all_objects()?;
+    let bytes: u64 = objects
+        .iter()
+        .filter_map(|(_, p)| std::fs::symlink_metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    writeln!(
+        out,
+        "{}{} in {} objects",
+        label("Store"),
+        super::deploy::human_size(bytes),
+        objects.len()
+    )?;
+    if let Some(lag) = crate::release::current_link_lags(&store)? {
+        problems.push(format!(
+            "{lag}; run 'rel activate current' (or 'rel fsck --repair')"
+        ));
+    }
+    if let Some(cur) = current.as_ref()
+        && cur.version < latest
+    {
+        let newer = store.read_release(latest)?;
+        if newer.succeeded() {
+            problems.push(format!(
+                "{} is newer than the current {} but not active; activate it with 'rel activate {}'",
+                newer.name(),
+                cur.name(),
+                newer.name()
+            ));
+        }
+    }
+    if problems.is_empty() {
+        writeln!(out, "{}in sync", label("State"))?;
+    } else {
+        for p in &problems {
+            writeln!(out, "{}{p}", label("Out of sync"))?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

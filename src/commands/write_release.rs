@@ -1,0 +1,110 @@
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::{Ctx, release_time, who};
+use crate::history;
+use crate::manifest::Addon;
+use crate::release::{self, NewRelease};
+
+#[derive(Debug, Args)]
+pub struct WriteReleaseArgs {
+    /// The slug (tree id or unique prefix)
+    #[arg(long, value_name = "ID", conflicts_with = "copy_of")]
+    pub slug: Option<String>,
+    /// The config (config id or unique prefix)
+    #[arg(
+        long,
+        value_name = "ID",
+        required_unless_present = "copy_of",
+        conflicts_with = "copy_of"
+    )]
+    pub config: Option<String>,
+    /// An add-on of the release, as NAME=PLAN (PLAN is SERVICE or SERVICE:PLAN)
+    #[arg(long = "addon", value_name = "NAME=PLAN", conflicts_with = "copy_of")]
+    pub addons: Vec<String>,
+    /// Copy the slug, config and add-ons of REV (a rollback)
+    #[arg(long, value_name = "REV")]
+    pub copy_of: Option<String>,
+    /// The change description, as in "Deploy 1a2b3c4"
+    #[arg(long, value_name = "MSG")]
+    pub change: String,
+    /// The source revision the slug was built from
+    #[arg(long, value_name = "REV")]
+    pub commit: Option<String>,
+    /// Who makes the release (default: REL_BY, else user@host)
+    #[arg(long, value_name = "WHO")]
+    pub by: Option<String>,
+    /// Do not run the release hook
+    #[arg(long)]
+    pub no_hook: bool,
+}
+
+/// Parses `NAME=PLAN` into an add-on record.
+pub fn parse_addon(text: &str) -> Result<Addon> {
+    let Some((name, plan)) = text.split_once('=') else {
+        anyhow::bail!("--addon '{text}' is not NAME=PLAN");
+    };
+    let service = plan.split(':').next().unwrap_or("");
+    if name.is_empty() || service.is_empty() {
+        anyhow::bail!("--addon '{text}' is not NAME=PLAN");
+    }
+    Ok(Addon {
+        name: name.to_string(),
+        service: service.to_string(),
+        plan: plan.to_string(),
+        config_vars: Vec::new(),
+    })
+}
+
+pub fn run(ctx: &Ctx, args: WriteReleaseArgs) -> Result<ExitCode> {
+    let store = ctx.open()?;
+    let by = who(args.by.as_deref());
+    let created_at = release_time()?;
+    let mut new = match &args.copy_of {
+        Some(rev) => {
+            let of = history::resolve_text(&store, rev)?;
+            NewRelease::copy_of(&of, args.change.clone(), by, created_at)
+        }
+        None => NewRelease {
+            slug: args
+                .slug
+                .as_deref()
+                .map(|s| store.resolve_slug(s))
+                .transpose()?,
+            config: store.resolve_id(args.config.as_deref().unwrap_or_default())?,
+            addons: args
+                .addons
+                .iter()
+                .map(|a| parse_addon(a))
+                .collect::<Result<_>>()?,
+            change: args.change.clone(),
+            by,
+            created_at,
+            commit: None,
+            rollback_of: None,
+            run_hook: true,
+        },
+    };
+    if args.commit.is_some() {
+        new.commit = args.commit.clone();
+    }
+    new.run_hook = !args.no_hook;
+    let lock = ctx.lock(&store)?;
+    let release =
+        release::write_release(&store, &lock, new, &ctx.progress(), &mut ctx.hook_sink())?;
+    let mut out = super::stdout();
+    writeln!(out, "{}", release.name())?;
+    out.flush()?;
+    if !release.succeeded() {
+        eprintln!(
+            "rel: error: {} failed: the release hook failed; see 'rel releases:output {}'",
+            release.name(),
+            release.name()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}

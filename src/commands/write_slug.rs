@@ -1,0 +1,45 @@
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::Ctx;
+use crate::ingest::{self, Ingested};
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct WriteSlugArgs {
+    /// A directory, or - for a tar stream (plain or zstd) on standard input
+    pub source: PathBuf,
+    /// Only compute the slug id; store nothing (works outside a store)
+    #[arg(short = 'n', long = "dry-run")]
+    pub dry_run: bool,
+}
+
+/// Stores (or, without a store, hashes) SOURCE; shared with `deploy`.
+pub fn ingest(ctx: &Ctx, store: Option<&Store>, source: &std::path::Path) -> Result<Ingested> {
+    let progress = ctx.progress();
+    if source.as_os_str() == "-" {
+        let stdin = std::io::stdin();
+        let mut lock = stdin.lock();
+        Ok(ingest::ingest_tar(store, &mut lock, &progress)?)
+    } else {
+        let dir = ctx.start_dir()?.join(source);
+        Ok(ingest::ingest_dir(store, &dir, &progress)?)
+    }
+}
+
+pub fn run(ctx: &Ctx, args: WriteSlugArgs) -> Result<ExitCode> {
+    let store = if args.dry_run {
+        None
+    } else {
+        Some(ctx.open()?)
+    };
+    let ingested = ingest(ctx, store.as_ref(), &args.source)?;
+    let mut out = super::stdout();
+    writeln!(out, "{}", ingested.slug)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

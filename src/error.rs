@@ -1,0 +1,53 @@
+//! The core's error type. Every message is one lowercase line that names the
+//! thing at fault (path, revision, key, object) and, where there is something
+//! to do, says what.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::id::Id;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("could not {action} '{path}': {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error(
+        "not in a rel store ('{0}' and its parents have no .releases); run 'rel init' to create one"
+    )]
+    NotAStore(PathBuf),
+    #[error("object {0} is corrupt: {1}; run 'rel fsck' to see the damage")]
+    Corrupt(Id, String),
+    #[error("no object {0} in the store")]
+    MissingObject(Id),
+    #[error(
+        "unknown revision '{0}'; name a release as vN, N, current or current~K (see 'rel releases')"
+    )]
+    UnknownRevision(String),
+    #[error("timed out after {secs}s waiting for the lock held by {holder}")]
+    LockTimeout { secs: f64, holder: String },
+    /// Bad input or a refused request; the message is complete.
+    #[error("{0}")]
+    Refused(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn refused(msg: impl Into<String>) -> Error {
+        Error::Refused(msg.into())
+    }
+}
+
+/// Wraps an io error with the action and the path, for `map_err`.
+pub fn io_at<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> Error + 'a {
+    move |source| Error::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}

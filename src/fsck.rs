@@ -1,0 +1,207 @@
+//! fsck: verify every object's hash, every manifest, every reference, and
+//! CURRENT. Problems are returned as data; the command decides the exit code.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fs;
+use std::io;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result, io_at};
+use crate::history;
+use crate::id::{Id, Kind};
+use crate::progress::Progress;
+use crate::release;
+use crate::store::Store;
+use crate::tree::EntryKind;
+
+#[derive(Debug, Default, serde::Serialize)]
+pub struct FsckReport {
+    pub objects: u64,
+    pub releases: u64,
+    pub problems: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
+    let mut report = FsckReport::default();
+    let objects = store.all_objects()?;
+    report.objects = objects.len() as u64;
+    progress.start("Verifying objects", Some(objects.len() as u64));
+    let checked: Vec<(Id, std::result::Result<Kind, String>)> = objects
+        .par_iter()
+        .map(|(id, _)| {
+            let r = verify_object(store, id);
+            progress.add(1, 0);
+            (*id, r)
+        })
+        .collect();
+    progress.finish();
+    let mut kinds: HashMap<Id, Kind> = HashMap::new();
+    let mut bad: HashSet<Id> = HashSet::new();
+    for (id, r) in checked {
+        match r {
+            Ok(kind) => {
+                kinds.insert(id, kind);
+            }
+            Err(msg) => {
+                bad.insert(id);
+                report.problems.push(msg);
+            }
+        }
+    }
+
+    // Manifests: contiguous from v1, each readable.
+    let dir = store.releases_dir();
+    let mut versions = BTreeSet::new();
+    for entry in fs::read_dir(&dir).map_err(io_at("read", &dir))? {
+        let entry = entry.map_err(io_at("read", &dir))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if let Some(n) = name
+            .strip_prefix('v')
+            .and_then(|n| n.strip_suffix(".toml"))
+            .and_then(|n| n.parse::<u64>().ok())
+        {
+            versions.insert(n);
+        }
+    }
+    let max = versions.last().copied().unwrap_or(0);
+    for v in 1..=max {
+        if !versions.contains(&v) {
+            report
+                .problems
+                .push(format!("release v{v} is missing: the history has a gap"));
+        }
+    }
+    report.releases = versions.len() as u64;
+    let mut walked: HashSet<Id> = HashSet::new();
+    for &v in &versions {
+        let release = match store.read_release(v) {
+            Ok(r) => r,
+            Err(e) => {
+                report.problems.push(e.to_string());
+                continue;
+            }
+        };
+        let name = release.name();
+        let need = |id: &Id, kind: Kind, what: &str, report: &mut FsckReport| match kinds.get(id) {
+            Some(k) if *k == kind => {}
+            Some(k) => report
+                .problems
+                .push(format!("{name}: {what} {id} is a {k}, not a {kind}")),
+            None if bad.contains(id) => report
+                .problems
+                .push(format!("{name}: {what} {id} is corrupt")),
+            None => report
+                .problems
+                .push(format!("{name}: {what} {id} is missing")),
+        };
+        need(&release.config, Kind::Config, "config", &mut report);
+        if let Some(out) = &release.output {
+            need(out, Kind::Blob, "release output", &mut report);
+        }
+        if let Some(slug) = &release.slug
+            && (kinds.contains_key(slug) || bad.contains(slug))
+        {
+            walk_slug(store, slug, &kinds, &bad, &mut walked, &name, &mut report);
+        }
+    }
+
+    // CURRENT.
+    match history::current_version(store) {
+        Ok(Some(v)) => match store.read_release(v) {
+            Ok(r) if !r.succeeded() => report.problems.push(format!(
+                "CURRENT names v{v}, which failed its release phase"
+            )),
+            Ok(r) => {
+                if let Some(slug) = r.slug
+                    && !kinds.contains_key(&slug)
+                {
+                    report.problems.push(format!(
+                        "CURRENT names v{v}, whose slug {slug} is not in the store"
+                    ));
+                }
+            }
+            Err(_) => report.problems.push(format!(
+                "CURRENT names v{v}, which has no readable manifest"
+            )),
+        },
+        Ok(None) => {
+            if max > 0 && versions.len() as u64 == max && store.current_link().exists() {
+                report
+                    .warnings
+                    .push("the 'current' link exists but CURRENT does not".into());
+            }
+        }
+        Err(e) => report.problems.push(e.to_string()),
+    }
+    if let Ok(Some(lag)) = release::current_link_lags(store) {
+        report.warnings.push(format!(
+            "{lag}; repair with 'rel fsck --repair' or 'rel activate current'"
+        ));
+    }
+    Ok(report)
+}
+
+fn verify_object(store: &Store, id: &Id) -> std::result::Result<Kind, String> {
+    let mut reader = store.open_object(id).map_err(|e| describe(id, e))?;
+    let kind = reader.header.kind;
+    io::copy(&mut reader, &mut io::sink())
+        .map_err(|e| crate::store::objects::read_error(e, "read", &store.object_path(id)))
+        .map_err(|e| describe(id, e))?;
+    Ok(kind)
+}
+
+fn describe(id: &Id, e: Error) -> String {
+    match e {
+        Error::Corrupt(..) => e.to_string(),
+        e => format!("object {id}: {e}"),
+    }
+}
+
+fn walk_slug(
+    store: &Store,
+    slug: &Id,
+    kinds: &HashMap<Id, Kind>,
+    bad: &HashSet<Id>,
+    walked: &mut HashSet<Id>,
+    name: &str,
+    report: &mut FsckReport,
+) {
+    let mut stack = vec![*slug];
+    while let Some(tree_id) = stack.pop() {
+        if !walked.insert(tree_id) || bad.contains(&tree_id) {
+            continue;
+        }
+        let tree = match store.read_tree(&tree_id) {
+            Ok(t) => t,
+            Err(e) => {
+                report.problems.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        for e in tree.entries {
+            let want = e.kind.object_kind();
+            match kinds.get(&e.id) {
+                Some(k) if *k == want => {
+                    if e.kind == EntryKind::Dir {
+                        stack.push(e.id);
+                    }
+                }
+                Some(k) => report.problems.push(format!(
+                    "{name}: tree {tree_id} names {} {}, which is a {k}",
+                    want, e.id
+                )),
+                None if bad.contains(&e.id) => {}
+                None => report.problems.push(format!(
+                    "{name}: slug {} needs {} {} ('{}'), which is missing",
+                    slug.short(),
+                    want,
+                    e.id,
+                    String::from_utf8_lossy(&e.name)
+                )),
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! gc: delete the objects and checkouts that no kept release needs.
+//!
+//! Never deleted: manifests (the history), config snapshots, release hook
+//! output, anything younger than the grace period (so the objects of a
+//! concurrent `write-slug`, which does not lock, survive), the current
+//! release and the default rollback target. A dropped slug loses its root
+//! tree first, so a crash halfway through gc leaves slugs either whole or
+//! plainly pruned, never half-present.
+
+use std::collections::HashSet;
+use std::fs;
+use std::time::{Duration, SystemTime};
+
+use crate::error::{Result, io_at};
+use crate::history;
+use crate::id::{Id, Kind};
+use crate::lock::LockGuard;
+use crate::manifest::Release;
+use crate::store::Store;
+use crate::tree::EntryKind;
+
+#[derive(Clone, Debug)]
+pub struct GcOptions {
+    pub keep: Option<usize>,
+    pub grace: Duration,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Default, serde::Serialize)]
+pub struct GcReport {
+    pub objects_deleted: u64,
+    pub bytes_freed: u64,
+    pub checkouts_removed: u64,
+    /// Releases whose slug this run removed.
+    pub pruned: Vec<u64>,
+}
+
+/// Every tree and blob reachable from `slugs`.
+pub fn reachable(store: &Store, slugs: &[Id]) -> Result<HashSet<Id>> {
+    let mut seen = HashSet::new();
+    let mut stack: Vec<Id> = slugs.to_vec();
+    while let Some(tree_id) = stack.pop() {
+        if !seen.insert(tree_id) {
+            continue;
+        }
+        for e in store.read_tree(&tree_id)?.entries {
+            if e.kind == EntryKind::Dir {
+                stack.push(e.id);
+            } else {
+                seen.insert(e.id);
+            }
+        }
+    }
+    Ok(seen)
+}
+
+/// The releases whose artifacts gc keeps with `keep`.
+fn kept_versions(store: &Store, all: &[Release], keep: Option<usize>) -> Result<HashSet<u64>> {
+    let Some(n) = keep else {
+        return Ok(all.iter().map(|r| r.version).collect());
+    };
+    let mut kept: HashSet<u64> = all
+        .iter()
+        .rev()
+        .filter(|r| r.succeeded())
+        .take(n)
+        .map(|r| r.version)
+        .collect();
+    if let Some(cur) = history::current_version(store)? {
+        kept.insert(cur);
+    }
+    if let Some(target) = history::default_rollback_target(store)? {
+        kept.insert(target.version);
+    }
+    let oldest = kept.iter().min().copied().unwrap_or(u64::MAX);
+    kept.extend(
+        all.iter()
+            .filter(|r| !r.succeeded() && r.version > oldest)
+            .map(|r| r.version),
+    );
+    Ok(kept)
+}
+
+pub fn gc(store: &Store, _lock: &LockGuard, opts: &GcOptions) -> Result<GcReport> {
+    let latest = history::latest_version(store);
+    let all: Vec<Release> = (1..=latest)
+        .map(|v| store.read_release(v))
+        .collect::<Result<_>>()?;
+    let kept = kept_versions(store, &all, opts.keep)?;
+    let kept_slugs: Vec<Id> = all
+        .iter()
+        .filter(|r| kept.contains(&r.version))
+        .filter_map(|r| r.slug)
+        .filter(|s| store.slug_present(s))
+        .collect();
+    let mut live = reachable(store, &kept_slugs)?;
+    for r in &all {
+        live.insert(r.config);
+        if let Some(o) = r.output {
+            live.insert(o);
+        }
+    }
+    let now = SystemTime::now();
+    let young = |meta: &fs::Metadata| {
+        meta.modified()
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_none_or(|age| age < opts.grace)
+    };
+
+    let mut roots = Vec::new();
+    let mut rest = Vec::new();
+    let dropped_slugs: HashSet<Id> = all
+        .iter()
+        .filter(|r| !kept.contains(&r.version))
+        .filter_map(|r| r.slug)
+        .collect();
+    for (id, path) in store.all_objects()? {
+        if live.contains(&id) {
+            continue;
+        }
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if young(&meta) {
+            continue;
+        }
+        // Config snapshots are never deleted, referenced or not.
+        if matches!(store.object_header(&id), Ok(h) if h.kind == Kind::Config) {
+            continue;
+        }
+        if dropped_slugs.contains(&id) {
+            roots.push((id, path, meta.len()));
+        } else {
+            rest.push((id, path, meta.len()));
+        }
+    }
+
+    let mut report = GcReport::default();
+    let pruned_roots: HashSet<Id> = roots.iter().map(|(id, _, _)| *id).collect();
+    report.pruned = all
+        .iter()
+        .filter(|r| r.slug.is_some_and(|s| pruned_roots.contains(&s)))
+        .map(|r| r.version)
+        .collect();
+
+    // Checkouts of slugs no kept release needs.
+    let kept_set: HashSet<Id> = kept_slugs.iter().copied().collect();
+    let current_slug = history::current_release(store)?.and_then(|r| r.slug);
+    let checkouts = store.checkouts_dir();
+    let mut doomed_checkouts = Vec::new();
+    for entry in fs::read_dir(&checkouts).map_err(io_at("read", &checkouts))? {
+        let entry = entry.map_err(io_at("read", &checkouts))?;
+        let Ok(id) = entry.file_name().to_string_lossy().parse::<Id>() else {
+            continue;
+        };
+        if !kept_set.contains(&id) && Some(id) != current_slug {
+            doomed_checkouts.push(entry.path());
+        }
+    }
+    report.checkouts_removed = doomed_checkouts.len() as u64;
+    report.objects_deleted = (roots.len() + rest.len()) as u64;
+    report.bytes_freed = roots.iter().chain(rest.iter()).map(|(_, _, n)| n).sum();
+    if opts.dry_run {
+        return Ok(report);
+    }
+
+    for (_, path, _) in &roots {
+        fs::remove_file(path).map_err(io_at("delete", path))?;
+    }
+    if !roots.is_empty() {
+        store.sync_all()?;
+    }
+    for (_, path, _) in &rest {
+        fs::remove_file(path).map_err(io_at("delete", path))?;
+    }
+    for path in doomed_checkouts {
+        // Renamed first, so a half-deleted checkout is never mistaken for a
+        // complete one.
+        let trash = store.temp_path("trash");
+        fs::rename(&path, &trash).map_err(io_at("delete", &path))?;
+        fs::remove_dir_all(&trash).map_err(io_at("delete", &trash))?;
+    }
+    // Leftovers of writers that died, once they are old enough.
+    let tmp = store.tmp_dir();
+    for entry in fs::read_dir(&tmp).map_err(io_at("read", &tmp))?.flatten() {
+        if entry.metadata().is_ok_and(|m| !young(&m)) {
+            let p = entry.path();
+            let _ = if p.is_dir() {
+                fs::remove_dir_all(&p)
+            } else {
+                fs::remove_file(&p)
+            };
+        }
+    }
+    Ok(report)
+}

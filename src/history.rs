@@ -1,0 +1,187 @@
+//! The release history: versions, CURRENT, and revisions.
+//!
+//! Versions are contiguous from v1 (allocated under the lock, never skipped),
+//! so the newest is found by probing manifest names, in O(log n) stats, and
+//! `releases -n N` reads N manifests, whatever the length of the history.
+//! CURRENT holds the active version; replacing it is the commit point.
+
+use std::fs;
+use std::io;
+
+use crate::error::{Error, Result, io_at};
+use crate::manifest::Release;
+use crate::store::Store;
+
+/// A way of naming a release.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Revision {
+    /// `vN` or `N`.
+    Version(u64),
+    /// `current~K`.
+    Current(u64),
+    /// `vN~K`.
+    Before(u64, u64),
+}
+
+impl Revision {
+    pub fn parse(text: &str) -> Result<Revision> {
+        Self::parse_release_name(text)
+            .or_else(|| {
+                text.parse::<u64>()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .map(Revision::Version)
+            })
+            .ok_or_else(|| Error::UnknownRevision(text.to_string()))
+    }
+
+    /// The forms that cannot be mistaken for an object id: `vN`, `vN~K`,
+    /// `current`, `current~K`.
+    pub fn parse_release_name(text: &str) -> Option<Revision> {
+        let (base, back) = match text.split_once('~') {
+            Some((b, k)) => (
+                b,
+                if k.is_empty() {
+                    1
+                } else {
+                    k.parse::<u64>().ok()?
+                },
+            ),
+            None => (text, 0),
+        };
+        if base == "current" {
+            return Some(Revision::Current(back));
+        }
+        let n = base.strip_prefix('v')?;
+        if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let n = n.parse::<u64>().ok().filter(|&n| n > 0)?;
+        Some(if back == 0 {
+            Revision::Version(n)
+        } else {
+            Revision::Before(n, back)
+        })
+    }
+}
+
+/// The newest version in the store, 0 when there is none.
+pub fn latest_version(store: &Store) -> u64 {
+    if !store.has_release(1) {
+        return 0;
+    }
+    let mut lo = 1u64; // exists
+    let mut hi = 2u64;
+    while store.has_release(hi) {
+        lo = hi;
+        hi = hi.saturating_mul(2);
+    }
+    // lo exists, hi does not.
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if store.has_release(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// The version CURRENT names, if any.
+pub fn current_version(store: &Store) -> Result<Option<u64>> {
+    let path = store.current_file();
+    match fs::read_to_string(&path) {
+        Ok(text) => {
+            let v = text
+                .trim()
+                .strip_prefix('v')
+                .and_then(|n| n.parse::<u64>().ok())
+                .ok_or_else(|| {
+                    Error::refused(format!(
+                        "'{}' does not name a release ('{}'); run 'rel fsck'",
+                        path.display(),
+                        text.trim()
+                    ))
+                })?;
+            Ok(Some(v))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_at("read", &path)(e)),
+    }
+}
+
+pub fn current_release(store: &Store) -> Result<Option<Release>> {
+    current_version(store)?
+        .map(|v| store.read_release(v))
+        .transpose()
+}
+
+/// Resolves a revision to a version number; `text` is what the user typed.
+pub fn resolve_version(store: &Store, rev: &Revision, text: &str) -> Result<u64> {
+    let unknown = || Error::UnknownRevision(text.to_string());
+    let v = match *rev {
+        Revision::Version(n) => n,
+        Revision::Current(k) => {
+            let cur = current_version(store)?.ok_or_else(|| {
+                Error::refused(format!(
+                    "'{text}' names nothing: no release is current yet; deploy first (rel deploy DIR)"
+                ))
+            })?;
+            cur.checked_sub(k).ok_or_else(unknown)?
+        }
+        Revision::Before(n, k) => n.checked_sub(k).ok_or_else(unknown)?,
+    };
+    if !store.has_release(v) {
+        return Err(unknown());
+    }
+    Ok(v)
+}
+
+pub fn resolve(store: &Store, rev: &Revision, text: &str) -> Result<Release> {
+    store.read_release(resolve_version(store, rev, text)?)
+}
+
+/// Parses and resolves what the user typed.
+pub fn resolve_text(store: &Store, text: &str) -> Result<Release> {
+    resolve(store, &Revision::parse(text)?, text)
+}
+
+/// Up to `limit` releases, newest first, reading only those manifests.
+pub fn newest(store: &Store, limit: Option<usize>) -> Result<Vec<Release>> {
+    let latest = latest_version(store);
+    let count = limit.map_or(latest, |l| (l as u64).min(latest));
+    (0..count).map(|i| store.read_release(latest - i)).collect()
+}
+
+/// The default rollback target: the newest succeeded, unpruned release
+/// before current. Reads manifests back from current until it finds one.
+pub fn default_rollback_target(store: &Store) -> Result<Option<Release>> {
+    let Some(cur) = current_version(store)? else {
+        return Ok(None);
+    };
+    for v in (1..cur).rev() {
+        let r = store.read_release(v)?;
+        if r.succeeded() && r.slug.is_none_or(|s| store.slug_present(&s)) {
+            return Ok(Some(r));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revisions_parse() {
+        assert_eq!(Revision::parse("v12").unwrap(), Revision::Version(12));
+        assert_eq!(Revision::parse("12").unwrap(), Revision::Version(12));
+        assert_eq!(Revision::parse("current").unwrap(), Revision::Current(0));
+        assert_eq!(Revision::parse("current~2").unwrap(), Revision::Current(2));
+        assert_eq!(Revision::parse("v5~1").unwrap(), Revision::Before(5, 1));
+        for bad in ["vabc", "v-1", "v0", "0", "", "v", "current~x", "head"] {
+            assert!(Revision::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

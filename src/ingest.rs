@@ -1,0 +1,613 @@
+//! Ingest: turning a directory or a tar stream into a slug (a root tree).
+//!
+//! Both paths check all of their input before a single object reaches the
+//! store: a directory is scanned whole first (special files and links that
+//! leave the slug are refused before anything is hashed); a tar stream is
+//! stored into a staging directory that is committed only once the last
+//! entry has been accepted. Files are hashed and compressed on every core.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::fs;
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use rayon::prelude::*;
+
+use crate::error::{Error, Result, io_at};
+use crate::id::{Id, Kind};
+use crate::progress::Progress;
+use crate::store::Store;
+use crate::store::objects::Staging;
+use crate::tree::{Entry, EntryKind, Tree};
+
+/// Names never stored, at any depth.
+const NEVER_STORED: [&[u8]; 2] = [b".git", b".releases"];
+/// The ignore file read at the source root (gitignore syntax).
+pub const SLUGIGNORE: &str = ".slugignore";
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IngestStats {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Ingested {
+    pub slug: Id,
+    pub stats: IngestStats,
+}
+
+/// What a slug would hold, before its objects are written.
+enum Node {
+    File {
+        index: usize,
+        exec: bool,
+    },
+    Link {
+        target: Vec<u8>,
+    },
+    Dir(BTreeMap<Vec<u8>, Node>),
+    /// Already stored (tar input).
+    Stored {
+        kind: EntryKind,
+        id: Id,
+        size: u64,
+    },
+}
+
+/// Whether a symlink at `link_path` (relative to the slug root) pointing to
+/// `target` stays inside the slug, judged lexically.
+pub fn link_stays_inside(link_path: &[u8], target: &[u8]) -> bool {
+    if target.is_empty() || target.starts_with(b"/") {
+        return false;
+    }
+    let mut depth: i64 = link_path
+        .split(|&b| b == b'/')
+        .filter(|c| !c.is_empty())
+        .count() as i64
+        - 1;
+    for comp in target.split(|&b| b == b'/') {
+        match comp {
+            b"" | b"." => {}
+            b".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => depth += 1,
+        }
+    }
+    true
+}
+
+fn show(path: &[u8]) -> String {
+    String::from_utf8_lossy(path).into_owned()
+}
+
+/// Stores the directory `root` as a slug (or, without a store, only hashes it).
+pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -> Result<Ingested> {
+    let meta = fs::metadata(root).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::refused(format!(
+            "'{}' does not exist; name the directory to deploy, or - for a tar stream on stdin",
+            root.display()
+        )),
+        _ => io_at("read", root)(e),
+    })?;
+    if !meta.is_dir() {
+        return Err(Error::refused(format!(
+            "'{}' is not a directory; name a directory, or - for a tar stream on stdin",
+            root.display()
+        )));
+    }
+    let ignore = slugignore(root)?;
+    let mut files: Vec<(PathBuf, u64)> = Vec::new();
+    let tree = scan(root, root, b"", &ignore, &mut files)?;
+
+    progress.start("Hashing", Some(files.len() as u64));
+    let ids: Vec<Id> = files
+        .par_iter()
+        .map(|(path, size)| {
+            let id = match store {
+                Some(store) => store.write_blob_file(path, *size),
+                None => hash_file(path, *size),
+            };
+            progress.add(1, *size);
+            id
+        })
+        .collect::<Result<_>>()?;
+    progress.finish();
+
+    let mut stats = IngestStats::default();
+    let (slug, _) = build(store, &tree, &ids, &files, &mut stats)?;
+    Ok(Ingested { slug, stats })
+}
+
+fn slugignore(root: &Path) -> Result<Gitignore> {
+    let path = root.join(SLUGIGNORE);
+    let mut builder = GitignoreBuilder::new(root);
+    if path.is_file()
+        && let Some(e) = builder.add(&path)
+    {
+        return Err(Error::refused(format!(
+            "'{}' is not valid gitignore syntax: {e}",
+            path.display()
+        )));
+    }
+    builder.build().map_err(|e| {
+        Error::refused(format!(
+            "'{}' is not valid gitignore syntax: {e}",
+            path.display()
+        ))
+    })
+}
+
+fn scan(
+    root: &Path,
+    dir: &Path,
+    rel: &[u8],
+    ignore: &Gitignore,
+    files: &mut Vec<(PathBuf, u64)>,
+) -> Result<Node> {
+    let mut children = BTreeMap::new();
+    for entry in fs::read_dir(dir).map_err(io_at("read", dir))? {
+        let entry = entry.map_err(io_at("read", dir))?;
+        let name = entry.file_name().as_bytes().to_vec();
+        if NEVER_STORED.contains(&name.as_slice()) {
+            continue;
+        }
+        let path = entry.path();
+        let rel_path = if rel.is_empty() {
+            name.clone()
+        } else {
+            [rel, b"/", &name].concat()
+        };
+        let meta = fs::symlink_metadata(&path).map_err(io_at("read", &path))?;
+        let ft = meta.file_type();
+        if ignore
+            .matched(Path::new(OsStr::from_bytes(&rel_path)), ft.is_dir())
+            .is_ignore()
+        {
+            continue;
+        }
+        let node = if ft.is_dir() {
+            scan(root, &path, &rel_path, ignore, files)?
+        } else if ft.is_file() {
+            files.push((path, meta.len()));
+            Node::File {
+                index: files.len() - 1,
+                exec: meta.mode() & 0o111 != 0,
+            }
+        } else if ft.is_symlink() {
+            let target = fs::read_link(&path).map_err(io_at("read", &path))?;
+            let target = target.as_os_str().as_bytes().to_vec();
+            if !link_stays_inside(&rel_path, &target) {
+                return Err(Error::refused(format!(
+                    "symlink '{}' points outside the slug (to '{}'); a slug must be self-contained: make the link relative and inside, or add it to {SLUGIGNORE}",
+                    path.display(),
+                    show(&target)
+                )));
+            }
+            Node::Link { target }
+        } else {
+            let what = if ft.is_fifo() {
+                "a fifo"
+            } else if ft.is_socket() {
+                "a socket"
+            } else {
+                "a device file"
+            };
+            return Err(Error::refused(format!(
+                "'{}' is {what}, which a slug cannot hold; remove it or add it to {SLUGIGNORE}",
+                path.display()
+            )));
+        };
+        children.insert(name, node);
+    }
+    let _ = root;
+    Ok(Node::Dir(children))
+}
+
+fn hash_file(path: &Path, size: u64) -> Result<Id> {
+    let mut file = fs::File::open(path).map_err(io_at("read", path))?;
+    let mut hasher = blake3::Hasher::new();
+    let n = std::io::copy(&mut file, &mut hasher).map_err(io_at("read", path))?;
+    if n != size {
+        return Err(Error::refused(format!(
+            "'{}' changed while rel was reading it",
+            path.display()
+        )));
+    }
+    Ok(Id::from(hasher.finalize()))
+}
+
+/// Writes (or only hashes) the trees of `node`, bottom-up.
+fn build(
+    store: Option<&Store>,
+    node: &Node,
+    ids: &[Id],
+    files: &[(PathBuf, u64)],
+    stats: &mut IngestStats,
+) -> Result<(Id, u64)> {
+    let Node::Dir(children) = node else {
+        unreachable!("build starts at a directory");
+    };
+    let mut entries = Vec::with_capacity(children.len());
+    for (name, child) in children {
+        let (kind, id, size) = match child {
+            Node::File { index, exec } => {
+                stats.files += 1;
+                stats.bytes += files[*index].1;
+                let kind = if *exec {
+                    EntryKind::Executable
+                } else {
+                    EntryKind::File
+                };
+                (kind, ids[*index], files[*index].1)
+            }
+            Node::Link { target } => {
+                let id = match store {
+                    Some(store) => store.write_bytes(Kind::Blob, target)?,
+                    None => Kind::Blob.id_of(target),
+                };
+                (EntryKind::Symlink, id, target.len() as u64)
+            }
+            Node::Dir(_) => {
+                let (id, size) = build(store, child, ids, files, stats)?;
+                (EntryKind::Dir, id, size)
+            }
+            Node::Stored { kind, id, size } => {
+                if matches!(kind, EntryKind::File | EntryKind::Executable) {
+                    stats.files += 1;
+                    stats.bytes += size;
+                }
+                (*kind, *id, *size)
+            }
+        };
+        entries.push(Entry {
+            kind,
+            name: name.clone(),
+            size,
+            id,
+        });
+    }
+    let tree = Tree::new(entries)?;
+    match store {
+        Some(store) => store.write_tree(&tree),
+        None => {
+            let bytes = tree.encode();
+            Ok((Kind::Tree.id_of(&bytes), bytes.len() as u64))
+        }
+    }
+}
+
+/// Stores a tar stream (plain or zstd-compressed) as a slug.
+pub fn ingest_tar(
+    store: Option<&Store>,
+    input: &mut dyn Read,
+    progress: &dyn Progress,
+) -> Result<Ingested> {
+    let mut input = BufReader::with_capacity(1 << 20, input);
+    let head = input
+        .fill_buf()
+        .map_err(|e| Error::refused(format!("could not read standard input: {e}")))?;
+    if head.is_empty() {
+        return Err(Error::refused(
+            "standard input is empty; pipe a tar stream into rel (tar -C DIR -c . | rel deploy -)",
+        ));
+    }
+    let reader: Box<dyn Read> = if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Box::new(
+            zstd::stream::read::Decoder::with_buffer(input)
+                .map_err(|e| Error::refused(format!("could not read the zstd stream: {e}")))?,
+        )
+    } else {
+        Box::new(input)
+    };
+    let staging = store.map(Staging::new).transpose()?;
+    let mut archive = tar::Archive::new(reader);
+    let mut root: BTreeMap<Vec<u8>, Node> = BTreeMap::new();
+    let mut slugignore: Option<Vec<u8>> = None;
+    let mut seen = 0u64;
+    progress.start("Storing", None);
+    let bad_stream = |e: std::io::Error| {
+        Error::refused(format!("standard input is not a valid tar stream: {e}"))
+    };
+    for entry in archive.entries().map_err(bad_stream)? {
+        let mut entry = entry.map_err(bad_stream)?;
+        let raw = entry.path_bytes().into_owned();
+        let path = normalize(&raw)?;
+        let etype = entry.header().entry_type();
+        use tar::EntryType as T;
+        if matches!(
+            etype,
+            T::XGlobalHeader | T::XHeader | T::GNULongName | T::GNULongLink
+        ) {
+            continue;
+        }
+        seen += 1;
+        if path.is_empty() {
+            if etype.is_dir() {
+                continue;
+            }
+            return Err(Error::refused(format!(
+                "tar entry '{}' has no name",
+                show(&raw)
+            )));
+        }
+        let node = match etype {
+            T::Directory => Node::Dir(BTreeMap::new()),
+            T::Regular | T::Continuous => {
+                let size = entry.header().size().map_err(bad_stream)?;
+                let exec = entry.header().mode().map_err(bad_stream)? & 0o111 != 0;
+                let keep_rules = path == SLUGIGNORE.as_bytes() && size <= 1 << 20;
+                let mut rules = Vec::new();
+                let source: &mut dyn Read = if keep_rules {
+                    entry.read_to_end(&mut rules).map_err(bad_stream)?;
+                    &mut rules.as_slice()
+                } else {
+                    &mut entry
+                };
+                let id = match (store, &staging) {
+                    (Some(store), Some(staging)) => {
+                        store.write_reader_staged(Kind::Blob, size, source, staging)?
+                    }
+                    _ => {
+                        let mut hasher = blake3::Hasher::new();
+                        std::io::copy(source, &mut hasher).map_err(bad_stream)?;
+                        Id::from(hasher.finalize())
+                    }
+                };
+                if keep_rules {
+                    slugignore = Some(rules);
+                }
+                progress.add(1, size);
+                let kind = if exec {
+                    EntryKind::Executable
+                } else {
+                    EntryKind::File
+                };
+                Node::Stored { kind, id, size }
+            }
+            T::Symlink => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|t| t.into_owned())
+                    .unwrap_or_default();
+                if !link_stays_inside(&path, &target) {
+                    return Err(Error::refused(format!(
+                        "tar entry '{}' is a symlink that points outside the slug (to '{}'); nothing was stored",
+                        show(&raw),
+                        show(&target)
+                    )));
+                }
+                let id = match (store, &staging) {
+                    (Some(store), Some(staging)) => store.write_reader_staged(
+                        Kind::Blob,
+                        target.len() as u64,
+                        &mut target.as_slice(),
+                        staging,
+                    )?,
+                    _ => Kind::Blob.id_of(&target),
+                };
+                Node::Stored {
+                    kind: EntryKind::Symlink,
+                    id,
+                    size: target.len() as u64,
+                }
+            }
+            T::Link => {
+                let target_raw = entry
+                    .link_name_bytes()
+                    .map(|t| t.into_owned())
+                    .unwrap_or_default();
+                let target = normalize(&target_raw).ok().filter(|t| !t.is_empty());
+                let found = target.as_deref().and_then(|t| lookup(&root, t));
+                match found {
+                    Some(Node::Stored { kind, id, size })
+                        if matches!(kind, EntryKind::File | EntryKind::Executable) =>
+                    {
+                        Node::Stored {
+                            kind: *kind,
+                            id: *id,
+                            size: *size,
+                        }
+                    }
+                    _ => {
+                        return Err(Error::refused(format!(
+                            "tar entry '{}' is a hard link to '{}', which is not a file earlier in the stream; nothing was stored",
+                            show(&raw),
+                            show(&target_raw)
+                        )));
+                    }
+                }
+            }
+            other => {
+                let what = match other {
+                    T::Char | T::Block => "a device file",
+                    T::Fifo => "a fifo",
+                    _ => "an entry type rel does not store",
+                };
+                return Err(Error::refused(format!(
+                    "tar entry '{}' is {what}, which a slug cannot hold; nothing was stored",
+                    show(&raw)
+                )));
+            }
+        };
+        insert(&mut root, &path, node, &raw)?;
+    }
+    progress.finish();
+    if seen == 0 {
+        return Err(Error::refused(
+            "the tar stream on standard input has no entries; nothing was stored",
+        ));
+    }
+    if let Some(rules) = slugignore {
+        filter(&mut root, &rules)?;
+    }
+    let mut referenced = std::collections::HashSet::new();
+    collect_ids(&root, &mut referenced);
+    if let (Some(store), Some(staging)) = (store, staging) {
+        staging.commit(store, |id| referenced.contains(id))?;
+    }
+    let tree = Node::Dir(root);
+    let mut stats = IngestStats::default();
+    let (slug, _) = build(store, &tree, &[], &[], &mut stats)?;
+    Ok(Ingested { slug, stats })
+}
+
+/// `./a//b/` → `a/b`; refuses absolute paths and `..`.
+fn normalize(raw: &[u8]) -> Result<Vec<u8>> {
+    if raw.starts_with(b"/") {
+        return Err(Error::refused(format!(
+            "tar entry '{}' has an absolute path; make the archive relative (tar -C DIR -c .); nothing was stored",
+            show(raw)
+        )));
+    }
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for comp in raw.split(|&b| b == b'/') {
+        match comp {
+            b"" | b"." => {}
+            b".." => {
+                return Err(Error::refused(format!(
+                    "tar entry '{}' contains '..'; nothing was stored",
+                    show(raw)
+                )));
+            }
+            c => parts.push(c),
+        }
+    }
+    Ok(parts.join(&b'/'))
+}
+
+fn lookup<'a>(root: &'a BTreeMap<Vec<u8>, Node>, path: &[u8]) -> Option<&'a Node> {
+    let mut dir = root;
+    let parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let node = dir.get(*part)?;
+        if i + 1 == parts.len() {
+            return Some(node);
+        }
+        match node {
+            Node::Dir(children) => dir = children,
+            _ => return None,
+        }
+    }
+    None
+}
+
+fn insert(root: &mut BTreeMap<Vec<u8>, Node>, path: &[u8], node: Node, raw: &[u8]) -> Result<()> {
+    let parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
+    let mut dir = root;
+    for (i, part) in parts[..parts.len() - 1].iter().enumerate() {
+        if NEVER_STORED.contains(part) {
+            return Ok(());
+        }
+        let child = dir
+            .entry(part.to_vec())
+            .or_insert_with(|| Node::Dir(BTreeMap::new()));
+        match child {
+            Node::Dir(children) => dir = children,
+            _ => {
+                return Err(Error::refused(format!(
+                    "tar entry '{}' goes through '{}', which is not a directory; nothing was stored",
+                    show(raw),
+                    show(&parts[..=i].join(&b'/'))
+                )));
+            }
+        }
+    }
+    let name = parts[parts.len() - 1];
+    if NEVER_STORED.contains(&name) {
+        return Ok(());
+    }
+    match (dir.get(name), &node) {
+        // A directory entry for a directory already seen changes nothing.
+        (Some(Node::Dir(_)), Node::Dir(_)) => {}
+        (Some(Node::Dir(_)), _) => {
+            return Err(Error::refused(format!(
+                "tar entry '{}' replaces a directory; nothing was stored",
+                show(raw)
+            )));
+        }
+        _ => {
+            dir.insert(name.to_vec(), node);
+        }
+    }
+    Ok(())
+}
+
+fn filter(root: &mut BTreeMap<Vec<u8>, Node>, rules: &[u8]) -> Result<()> {
+    let mut builder = GitignoreBuilder::new("");
+    for line in String::from_utf8_lossy(rules).lines() {
+        builder.add_line(None, line).map_err(|e| {
+            Error::refused(format!(
+                "{SLUGIGNORE} in the tar stream is not valid gitignore syntax: {e}"
+            ))
+        })?;
+    }
+    let ignore = builder.build().map_err(|e| {
+        Error::refused(format!(
+            "{SLUGIGNORE} in the tar stream is not valid gitignore syntax: {e}"
+        ))
+    })?;
+    fn walk(dir: &mut BTreeMap<Vec<u8>, Node>, rel: &[u8], ignore: &Gitignore) {
+        dir.retain(|name, node| {
+            let path = if rel.is_empty() {
+                name.clone()
+            } else {
+                [rel, b"/", name].concat()
+            };
+            let is_dir = matches!(node, Node::Dir(_));
+            if ignore
+                .matched(Path::new(OsStr::from_bytes(&path)), is_dir)
+                .is_ignore()
+            {
+                return false;
+            }
+            if let Node::Dir(children) = node {
+                walk(children, &path, ignore);
+            }
+            true
+        });
+    }
+    walk(root, b"", &ignore);
+    Ok(())
+}
+
+fn collect_ids(dir: &BTreeMap<Vec<u8>, Node>, out: &mut std::collections::HashSet<Id>) {
+    for node in dir.values() {
+        match node {
+            Node::Stored { id, .. } => {
+                out.insert(*id);
+            }
+            Node::Dir(children) => collect_ids(children, out),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_judged_lexically() {
+        assert!(link_stays_inside(b"a/b", b"../c"));
+        assert!(!link_stays_inside(b"a/b", b"../../c"));
+        assert!(!link_stays_inside(b"a", b"/etc/passwd"));
+        assert!(link_stays_inside(b"a", b"./b/../c"));
+        assert!(!link_stays_inside(b"a", b".."));
+    }
+
+    #[test]
+    fn normalize_strips_dots_and_refuses_escapes() {
+        assert_eq!(normalize(b"./a//b/").unwrap(), b"a/b");
+        assert!(normalize(b"/etc").is_err());
+        assert!(normalize(b"a/../../b").is_err());
+    }
+}

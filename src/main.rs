@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    rel::run(std::env::args_os().collect())
+}

@@ -1,0 +1,467 @@
+//! The porcelain's decisions, as data: what new release a deploy, config
+//! change, add-on change or rollback makes (or why it makes none). Commands
+//! take the lock, call these, commit the result and render it; scripts get
+//! the same releases from the plumbing.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use crate::config::{Config, check_key, check_value};
+use crate::error::{Error, Result};
+use crate::history;
+use crate::hooks::HookOutcome;
+use crate::id::Id;
+use crate::lock::LockGuard;
+use crate::manifest::{Addon, Release};
+use crate::progress::Progress;
+use crate::release::{self, Activation, NewRelease};
+use crate::store::Store;
+
+/// What the next release starts from: the current release's slug, config and
+/// add-ons, or nothing before the first release.
+#[derive(Clone, Debug)]
+pub struct Base {
+    pub current: Option<Release>,
+    pub slug: Option<Id>,
+    pub config: Config,
+    pub addons: Vec<Addon>,
+}
+
+pub fn base(store: &Store) -> Result<Base> {
+    let current = history::current_release(store)?;
+    let (slug, config, addons) = match &current {
+        Some(r) => (r.slug, store.read_config(&r.config)?, r.addons.clone()),
+        None => (None, Config::default(), Vec::new()),
+    };
+    Ok(Base {
+        current,
+        slug,
+        config,
+        addons,
+    })
+}
+
+/// The outcome of a porcelain change.
+pub enum Plan {
+    /// Nothing would change; the reason, for people.
+    NoChange(String),
+    Release(NewRelease),
+}
+
+/// Who and when, for every new release.
+#[derive(Clone, Debug)]
+pub struct Author {
+    pub by: String,
+    pub at: Timestamp,
+}
+
+fn new_release(
+    store: &Store,
+    base: &Base,
+    config: &Config,
+    addons: Vec<Addon>,
+    change: String,
+    author: &Author,
+) -> Result<NewRelease> {
+    Ok(NewRelease {
+        slug: base.slug,
+        config: store.write_config(config)?,
+        addons,
+        change,
+        by: author.by.clone(),
+        created_at: author.at,
+        commit: base.current.as_ref().and_then(|r| r.commit.clone()),
+        rollback_of: None,
+        run_hook: true,
+    })
+}
+
+/// "A", "A and B"? Heroku writes "Set A, B config vars".
+fn key_list(keys: &[String]) -> String {
+    keys.join(", ")
+}
+
+pub fn config_set(store: &Store, pairs: &[(String, String)], author: &Author) -> Result<Plan> {
+    for (k, v) in pairs {
+        check_key(k)?;
+        check_value(k, v)?;
+    }
+    let base = base(store)?;
+    let mut config = base.config.clone();
+    let mut changed = Vec::new();
+    // The last assignment of a key wins, as in a shell.
+    let wanted: BTreeMap<&String, &String> = pairs.iter().map(|(k, v)| (k, v)).collect();
+    for (k, v) in pairs {
+        if wanted.get(k) != Some(&v) {
+            continue;
+        }
+        if config.vars.get(k) != Some(v) && !changed.contains(k) {
+            changed.push(k.clone());
+        }
+        config.vars.insert(k.clone(), v.clone());
+    }
+    if changed.is_empty() {
+        return Ok(Plan::NoChange(format!(
+            "{} already set to {}; no new release",
+            key_list(&pairs.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>()),
+            if pairs.len() == 1 {
+                "that value"
+            } else {
+                "those values"
+            }
+        )));
+    }
+    let change = format!("Set {} config vars", key_list(&changed));
+    Ok(Plan::Release(new_release(
+        store,
+        &base,
+        &config,
+        base.addons.clone(),
+        change,
+        author,
+    )?))
+}
+
+pub fn config_unset(store: &Store, keys: &[String], author: &Author) -> Result<Plan> {
+    for k in keys {
+        check_key(k)?;
+    }
+    let base = base(store)?;
+    let mut config = base.config.clone();
+    let mut removed = Vec::new();
+    for k in keys {
+        if config.vars.remove(k).is_some() {
+            removed.push(k.clone());
+        }
+    }
+    if removed.is_empty() {
+        return Ok(Plan::NoChange(format!(
+            "{} not set; no new release",
+            key_list(keys)
+        )));
+    }
+    let change = format!("Remove {} config vars", key_list(&removed));
+    Ok(Plan::Release(new_release(
+        store,
+        &base,
+        &config,
+        base.addons.clone(),
+        change,
+        author,
+    )?))
+}
+
+/// `SERVICE[:PLAN]` → (service, plan part).
+pub fn split_plan(spec: &str) -> Result<(String, Option<String>)> {
+    let (service, plan) = match spec.split_once(':') {
+        Some((s, p)) => (s, Some(p)),
+        None => (spec, None),
+    };
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    };
+    if !ok(service) || plan.is_some_and(|p| !ok(p)) {
+        return Err(Error::refused(format!(
+            "'{spec}' is not SERVICE or SERVICE:PLAN (letters, digits, - _ .)"
+        )));
+    }
+    Ok((service.to_string(), plan.map(str::to_string)))
+}
+
+pub fn addon_add(
+    store: &Store,
+    spec: &str,
+    name: Option<&str>,
+    vars: &[(String, String)],
+    author: &Author,
+) -> Result<(Plan, Addon)> {
+    let (service, _) = split_plan(spec)?;
+    let name = name.unwrap_or(&service).to_string();
+    split_plan(&name)
+        .map_err(|_| Error::refused(format!("'{name}' is not a usable add-on name")))?;
+    for (k, v) in vars {
+        check_key(k)?;
+        check_value(k, v)?;
+    }
+    let base = base(store)?;
+    if base.addons.iter().any(|a| a.name == name) {
+        return Err(Error::refused(format!(
+            "an add-on named '{name}' exists already; use 'rel addons:upgrade {name} PLAN', or --as ANOTHER_NAME"
+        )));
+    }
+    let mut config = base.config.clone();
+    for (k, v) in vars {
+        if config.vars.contains_key(k) {
+            return Err(Error::refused(format!(
+                "config var {k} is set already; unset it first (rel config:unset {k}) or give the add-on another var"
+            )));
+        }
+        config.vars.insert(k.clone(), v.clone());
+    }
+    let addon = Addon {
+        name: name.clone(),
+        service: service.clone(),
+        plan: spec.to_string(),
+        config_vars: vars.iter().map(|(k, _)| k.clone()).collect(),
+    };
+    let mut addons = base.addons.clone();
+    addons.push(addon.clone());
+    addons.sort_by(|a, b| a.name.cmp(&b.name));
+    let change = if name == service {
+        format!("Add {spec} add-on")
+    } else {
+        format!("Add {spec} add-on as {name}")
+    };
+    Ok((
+        Plan::Release(new_release(store, &base, &config, addons, change, author)?),
+        addon,
+    ))
+}
+
+fn find_addon<'a>(base: &'a Base, name: &str) -> Result<&'a Addon> {
+    base.addons.iter().find(|a| a.name == name).ok_or_else(|| {
+        let names: Vec<&str> = base.addons.iter().map(|a| a.name.as_str()).collect();
+        Error::refused(if names.is_empty() {
+            format!("no add-on named '{name}': the app has none")
+        } else {
+            format!("no add-on named '{name}'; the app has {}", names.join(", "))
+        })
+    })
+}
+
+pub fn addon_remove(store: &Store, name: &str, author: &Author) -> Result<Plan> {
+    let base = base(store)?;
+    let addon = find_addon(&base, name)?.clone();
+    let mut config = base.config.clone();
+    for k in &addon.config_vars {
+        config.vars.remove(k);
+    }
+    let addons = base
+        .addons
+        .iter()
+        .filter(|a| a.name != name)
+        .cloned()
+        .collect();
+    let change = format!("Remove {name} add-on");
+    Ok(Plan::Release(new_release(
+        store, &base, &config, addons, change, author,
+    )?))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanChange {
+    Upgrade,
+    Downgrade,
+}
+
+pub fn addon_plan(
+    store: &Store,
+    name: &str,
+    plan: &str,
+    way: PlanChange,
+    author: &Author,
+) -> Result<(Plan, String)> {
+    let base = base(store)?;
+    let addon = find_addon(&base, name)?.clone();
+    let new_plan = match plan.split_once(':') {
+        Some((service, _)) if service != addon.service => {
+            return Err(Error::refused(format!(
+                "'{plan}' is a plan of {service}, but {name} is a {} add-on; give PLAN or {}:PLAN",
+                addon.service, addon.service
+            )));
+        }
+        Some(_) => plan.to_string(),
+        None => format!("{}:{plan}", addon.service),
+    };
+    split_plan(&new_plan)?;
+    if new_plan == addon.plan {
+        return Ok((
+            Plan::NoChange(format!("{name} is on {new_plan} already; no new release")),
+            new_plan,
+        ));
+    }
+    let addons = base
+        .addons
+        .iter()
+        .map(|a| {
+            let mut a = a.clone();
+            if a.name == name {
+                a.plan = new_plan.clone();
+            }
+            a
+        })
+        .collect();
+    let verb = match way {
+        PlanChange::Upgrade => "Upgrade",
+        PlanChange::Downgrade => "Downgrade",
+    };
+    let change = format!("{verb} {name} to {new_plan}");
+    Ok((
+        Plan::Release(new_release(
+            store,
+            &base,
+            &base.config,
+            addons,
+            change,
+            author,
+        )?),
+        new_plan,
+    ))
+}
+
+/// The add-on differences that block a rollback to `target`, each with the
+/// command that would remove it.
+pub fn addon_differences(current: &[Addon], target: &[Addon]) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in target {
+        match current.iter().find(|c| c.name == t.name) {
+            None => {
+                let add = if t.name == t.service {
+                    format!("rel addons:add {}", t.plan)
+                } else {
+                    format!("rel addons:add {} --as {}", t.plan, t.name)
+                };
+                out.push(format!("{} is not attached now (run '{add}')", t.name));
+            }
+            Some(c) if c.plan != t.plan => out.push(format!(
+                "{} is on {} now, not {} (run 'rel addons:upgrade {} {}' or addons:downgrade)",
+                t.name, c.plan, t.plan, t.name, t.plan
+            )),
+            Some(_) => {}
+        }
+    }
+    for c in current {
+        if !target.iter().any(|t| t.name == c.name) {
+            out.push(format!(
+                "{} was added since (run 'rel addons:remove {}')",
+                c.name, c.name
+            ));
+        }
+    }
+    out
+}
+
+/// A rollback to `rev` (default: the newest succeeded, unpruned release
+/// before current), or the reason it is refused.
+pub fn rollback(
+    store: &Store,
+    rev: Option<&str>,
+    author: &Author,
+) -> Result<(NewRelease, Release, Release)> {
+    let current = history::current_release(store)?.ok_or_else(|| {
+        Error::refused("there is no release to roll back from; deploy first (rel deploy DIR)")
+    })?;
+    let target = match rev {
+        Some(text) => history::resolve_text(store, text)?,
+        None => history::default_rollback_target(store)?.ok_or_else(|| {
+            Error::refused(format!(
+                "there is no succeeded, unpruned release before {} to roll back to",
+                current.name()
+            ))
+        })?,
+    };
+    if !target.succeeded() {
+        return Err(Error::refused(format!(
+            "cannot roll back to {}: it failed its release phase (see 'rel releases:output {}'); nothing changed",
+            target.name(),
+            target.name()
+        )));
+    }
+    if target.slug.is_some_and(|s| !store.slug_present(&s)) {
+        return Err(Error::refused(format!(
+            "cannot roll back to {}: gc pruned its slug; nothing changed",
+            target.name()
+        )));
+    }
+    let diffs = addon_differences(&current.addons, &target.addons);
+    if !diffs.is_empty() {
+        return Err(Error::refused(format!(
+            "cannot roll back to {}: its add-ons differ from the current ones: {}; nothing changed",
+            target.name(),
+            diffs.join("; ")
+        )));
+    }
+    let new = NewRelease::copy_of(
+        &target,
+        format!("Rollback to {}", target.name()),
+        author.by.clone(),
+        author.at,
+    );
+    Ok((new, target, current))
+}
+
+/// A deploy of `slug`, unless it equals the current slug (and not `force`).
+pub fn deploy(
+    store: &Store,
+    slug: Id,
+    commit: Option<String>,
+    force: bool,
+    author: &Author,
+) -> Result<Plan> {
+    let base = base(store)?;
+    if base.slug == Some(slug) && !force {
+        return Ok(Plan::NoChange(format!(
+            "slug {} is the current release's ({}); no new release (use --force to make one)",
+            slug.short(),
+            base.current.as_ref().map(|r| r.name()).unwrap_or_default()
+        )));
+    }
+    let short = match &commit {
+        Some(c) => c.chars().take(7).collect(),
+        None => slug.short(),
+    };
+    Ok(Plan::Release(NewRelease {
+        slug: Some(slug),
+        config: store.write_config(&base.config)?,
+        addons: base.addons.clone(),
+        change: format!("Deploy {short}"),
+        by: author.by.clone(),
+        created_at: author.at,
+        commit,
+        rollback_of: None,
+        run_hook: true,
+    }))
+}
+
+/// A committed release: written, and activated when it succeeded.
+pub struct Committed {
+    pub release: Release,
+    pub activation: Option<Activation>,
+}
+
+impl Committed {
+    pub fn restart(&self) -> Option<&HookOutcome> {
+        self.activation.as_ref().and_then(|a| a.restart.as_ref())
+    }
+}
+
+/// Writes the release (release phase included) and activates it if it succeeded.
+pub fn commit(
+    store: &Store,
+    lock: &LockGuard,
+    new: NewRelease,
+    restart: bool,
+    progress: &dyn Progress,
+    hook_out: &mut dyn std::io::Write,
+) -> Result<Committed> {
+    let release = release::write_release(store, lock, new, progress, hook_out)?;
+    let activation = if release.succeeded() {
+        Some(release::activate(
+            store,
+            lock,
+            release.version,
+            restart,
+            progress,
+            hook_out,
+        )?)
+    } else {
+        None
+    };
+    Ok(Committed {
+        release,
+        activation,
+    })
+}

@@ -1,0 +1,253 @@
+//! Making releases and activating them.
+//!
+//! Order of a release, all under the lock: objects stored → slug checked
+//! out → release hook run → objects and checkout made durable (one syncfs)
+//! → manifest renamed into place. Order of activation: CURRENT replaced (the
+//! commit point) → `current` symlink replaced (new link, renamed over) →
+//! restart hook. A crash between any two steps leaves the previous release
+//! whole: CURRENT still names it, and a `current` link that lags CURRENT is
+//! repaired by the next writer.
+
+use std::fs;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use crate::error::{Error, Result, io_at};
+use crate::history;
+use crate::hooks::{self, HookOutcome};
+use crate::id::{Id, Kind};
+use crate::lock::{self, LockGuard};
+use crate::manifest::{Addon, Release, Status};
+use crate::progress::Progress;
+use crate::store::{Store, sync_dir};
+
+/// Everything a new release needs but its version.
+#[derive(Clone, Debug)]
+pub struct NewRelease {
+    pub slug: Option<Id>,
+    pub config: Id,
+    pub addons: Vec<Addon>,
+    pub change: String,
+    pub by: String,
+    pub created_at: Timestamp,
+    pub commit: Option<String>,
+    pub rollback_of: Option<u64>,
+    /// Run the release hook (`--no-hook` turns it off).
+    pub run_hook: bool,
+}
+
+impl NewRelease {
+    /// A new release copying the slug, config and add-ons of `of`.
+    pub fn copy_of(of: &Release, change: String, by: String, created_at: Timestamp) -> NewRelease {
+        NewRelease {
+            slug: of.slug,
+            config: of.config,
+            addons: of.addons.clone(),
+            change,
+            by,
+            created_at,
+            commit: of.commit.clone(),
+            rollback_of: Some(of.version),
+            run_hook: true,
+        }
+    }
+}
+
+/// Takes the writers' lock, then repairs a `current` link that lags CURRENT.
+pub fn lock_for_write(
+    store: &Store,
+    command: &str,
+    timeout: Option<Duration>,
+    on_wait: &mut dyn FnMut(&str),
+) -> Result<LockGuard> {
+    let guard = lock::acquire(store, command, timeout, on_wait)?;
+    repair_current_link(store, &guard)?;
+    Ok(guard)
+}
+
+/// What `current` should point to, relative to the app directory.
+fn link_target(slug: &Id) -> PathBuf {
+    PathBuf::from(crate::store::STORE_DIR)
+        .join("checkouts")
+        .join(slug.to_hex())
+}
+
+/// Whether the `current` link disagrees with CURRENT; the fix is to relink.
+pub fn current_link_lags(store: &Store) -> Result<Option<String>> {
+    let Some(release) = history::current_release(store)? else {
+        return Ok(None);
+    };
+    let Some(slug) = release.slug else {
+        return Ok(None);
+    };
+    let want = link_target(&slug);
+    match fs::read_link(store.current_link()) {
+        Ok(have) if have == want => Ok(None),
+        Ok(have) => Ok(Some(format!(
+            "'{}' points to '{}', but CURRENT is {} (slug {})",
+            store.current_link().display(),
+            have.display(),
+            release.name(),
+            slug.short()
+        ))),
+        Err(_) => Ok(Some(format!(
+            "'{}' is missing, but CURRENT is {}",
+            store.current_link().display(),
+            release.name()
+        ))),
+    }
+}
+
+/// Relinks `current` to CURRENT's checkout (materialising it if needed).
+pub fn repair_current_link(store: &Store, _lock: &LockGuard) -> Result<bool> {
+    if current_link_lags(store)?.is_none() {
+        return Ok(false);
+    }
+    let Some(release) = history::current_release(store)? else {
+        return Ok(false);
+    };
+    let Some(slug) = release.slug else {
+        return Ok(false);
+    };
+    if !store.slug_present(&slug) {
+        // Nothing to link to; fsck reports it.
+        return Ok(false);
+    }
+    store.ensure_checkout(&slug, None, &crate::progress::Silent)?;
+    store.sync_all()?;
+    replace_link(store, &slug)?;
+    Ok(true)
+}
+
+fn replace_link(store: &Store, slug: &Id) -> Result<()> {
+    let link = store.current_link();
+    let tmp = store
+        .app_dir
+        .join(format!(".current.tmp-{}", std::process::id()));
+    let _ = fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(link_target(slug), &tmp).map_err(io_at("create", &tmp))?;
+    store.adopt(&tmp)?;
+    if let Err(e) = fs::rename(&tmp, &link) {
+        let _ = fs::remove_file(&tmp);
+        return Err(io_at("replace", &link)(e));
+    }
+    sync_dir(&store.app_dir)
+}
+
+/// Runs the release phase and writes the manifest (succeeded or failed).
+/// Does not activate. `hook_out` receives the release hook's output.
+pub fn write_release(
+    store: &Store,
+    _lock: &LockGuard,
+    new: NewRelease,
+    progress: &dyn Progress,
+    hook_out: &mut dyn Write,
+) -> Result<Release> {
+    if let Some(slug) = &new.slug {
+        let header = store.object_header(slug)?;
+        if header.kind != Kind::Tree {
+            return Err(Error::refused(format!(
+                "object {slug} is a {}, not a slug",
+                header.kind
+            )));
+        }
+    }
+    let config = store.read_config(&new.config)?;
+    let mut names: Vec<&str> = new.addons.iter().map(|a| a.name.as_str()).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::refused(format!("two add-ons are named '{}'", w[0])));
+    }
+    let version = history::latest_version(store) + 1;
+    let mut release = Release {
+        version,
+        change: new.change,
+        by: new.by,
+        created_at: new.created_at,
+        slug: new.slug,
+        config: new.config,
+        status: Status::Succeeded,
+        commit: new.commit,
+        rollback_of: new.rollback_of,
+        output: None,
+        addons: new.addons,
+    };
+    if let Some(slug) = &release.slug {
+        let like = history::current_release(store)?.and_then(|r| r.slug);
+        let checkout = store.ensure_checkout(slug, like.as_ref(), progress)?;
+        if new.run_hook {
+            let env = hooks::release_env(store, &release, &config);
+            if let Some(outcome) = hooks::run(store, "release", &checkout, &env, hook_out, true)? {
+                release.output = outcome.output;
+                if !outcome.success {
+                    release.status = Status::Failed;
+                }
+            }
+        }
+    }
+    store.sync_all()?;
+    store.write_manifest(&release)?;
+    Ok(release)
+}
+
+#[derive(Debug)]
+pub struct Activation {
+    pub release: Release,
+    /// The restart hook's outcome, when it ran.
+    pub restart: Option<HookOutcome>,
+}
+
+/// Makes `version` current: checkout, CURRENT, `current` link, restart hook.
+pub fn activate(
+    store: &Store,
+    _lock: &LockGuard,
+    version: u64,
+    restart: bool,
+    progress: &dyn Progress,
+    hook_out: &mut dyn Write,
+) -> Result<Activation> {
+    let release = store.read_release(version)?;
+    if !release.succeeded() {
+        return Err(Error::refused(format!(
+            "{} failed its release phase and cannot be activated; see 'rel releases:output {}'",
+            release.name(),
+            release.name()
+        )));
+    }
+    let checkout = match &release.slug {
+        Some(slug) => {
+            if !store.slug_present(slug) {
+                return Err(Error::refused(format!(
+                    "{} was pruned by gc (its slug is gone) and cannot be activated; deploy its code again",
+                    release.name()
+                )));
+            }
+            let like = history::current_release(store)?.and_then(|r| r.slug);
+            Some(store.ensure_checkout(slug, like.as_ref(), progress)?)
+        }
+        None => None,
+    };
+    store.sync_all()?;
+    store.write_atomic(
+        &store.current_file(),
+        format!("{}\n", release.name()).as_bytes(),
+        false,
+    )?;
+    if let Some(slug) = &release.slug {
+        replace_link(store, slug)?;
+    }
+    let mut outcome = None;
+    if restart {
+        let config = store.read_config(&release.config)?;
+        let env = hooks::release_env(store, &release, &config);
+        let cwd = checkout.unwrap_or_else(|| store.app_dir.clone());
+        outcome = hooks::run(store, "restart", &cwd, &env, hook_out, false)?;
+    }
+    Ok(Activation {
+        release,
+        restart: outcome,
+    })
+}

@@ -1,0 +1,4 @@
+//! Black-box tests of rel through the built binary, one module per topic.
+
+mod common;
+mod smoke;
