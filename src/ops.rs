@@ -180,8 +180,11 @@ pub fn addon_add(
 ) -> Result<(Plan, Addon)> {
     let (service, _) = split_plan(spec)?;
     let name = name.unwrap_or(&service).to_string();
-    split_plan(&name)
-        .map_err(|_| Error::refused(format!("'{name}' is not a usable add-on name")))?;
+    if name.contains(':') || split_plan(&name).is_err() {
+        return Err(Error::refused(format!(
+            "'{name}' is not a usable add-on name; use letters, digits, - _ and ."
+        )));
+    }
     for (k, v) in vars {
         check_key(k)?;
         check_value(k, v)?;
@@ -312,36 +315,132 @@ pub fn addon_plan(
     ))
 }
 
+/// One add-on that differs between the current release and a rollback
+/// target, with the command that would make the current one match.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddonDifference {
+    pub name: String,
+    /// What differs, for people: "is not attached now".
+    pub what: String,
+    /// Commands that each remove the difference.
+    pub fixes: Vec<String>,
+}
+
 /// The add-on differences that block a rollback to `target`, each with the
-/// command that would remove it.
-pub fn addon_differences(current: &[Addon], target: &[Addon]) -> Vec<String> {
+/// command that would remove it. Rolling back never changes add-ons (they
+/// are external resources), so these must be fixed by hand first.
+pub fn addon_differences(current: &[Addon], target: &[Addon]) -> Vec<AddonDifference> {
     let mut out = Vec::new();
     for t in target {
         match current.iter().find(|c| c.name == t.name) {
-            None => {
-                let add = if t.name == t.service {
+            None => out.push(AddonDifference {
+                name: t.name.clone(),
+                what: "is not attached now".to_string(),
+                fixes: vec![if t.name == t.service {
                     format!("rel addons:add {}", t.plan)
                 } else {
                     format!("rel addons:add {} --as {}", t.plan, t.name)
-                };
-                out.push(format!("{} is not attached now (run '{add}')", t.name));
-            }
-            Some(c) if c.plan != t.plan => out.push(format!(
-                "{} is on {} now, not {} (run 'rel addons:upgrade {} {}' or addons:downgrade)",
-                t.name, c.plan, t.plan, t.name, t.plan
-            )),
+                }],
+            }),
+            Some(c) if c.plan != t.plan => out.push(AddonDifference {
+                name: t.name.clone(),
+                what: format!("is on {} now, not {}", c.plan, t.plan),
+                // Plans have no order rel knows of: either verb sets the plan.
+                fixes: ["downgrade", "upgrade"]
+                    .map(|verb| format!("rel addons:{verb} {} {}", t.name, t.plan))
+                    .to_vec(),
+            }),
             Some(_) => {}
         }
     }
     for c in current {
         if !target.iter().any(|t| t.name == c.name) {
-            out.push(format!(
-                "{} was added since (run 'rel addons:remove {}')",
-                c.name, c.name
-            ));
+            out.push(AddonDifference {
+                name: c.name.clone(),
+                what: "was added since".to_string(),
+                fixes: vec![format!("rel addons:remove {}", c.name)],
+            });
         }
     }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
     out
+}
+
+/// Why a rollback to `target` is refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RollbackBlock {
+    /// The target failed its release phase.
+    Failed,
+    /// gc pruned the target's slug.
+    Pruned,
+    /// The target has no slug, but the current release has one: rolling
+    /// back would leave nothing to run.
+    NoSlug,
+    AddonsDiffer(Vec<AddonDifference>),
+}
+
+impl RollbackBlock {
+    /// The short reason `releases:info` gives after "no".
+    pub fn short(&self) -> String {
+        match self {
+            RollbackBlock::Failed => "failed".into(),
+            RollbackBlock::Pruned => "pruned".into(),
+            RollbackBlock::NoSlug => "no slug".into(),
+            RollbackBlock::AddonsDiffer(d) => format!(
+                "add-ons differ: {}",
+                d.iter()
+                    .map(|d| d.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    /// The refusal, one line, naming what to do.
+    pub fn message(&self, target: &Release) -> String {
+        let name = target.name();
+        match self {
+            RollbackBlock::Failed => format!(
+                "cannot roll back to {name}: it failed its release phase (see 'rel releases:output {name}'); nothing changed"
+            ),
+            RollbackBlock::Pruned => format!(
+                "cannot roll back to {name}: gc pruned its slug; deploy that code again instead; nothing changed"
+            ),
+            RollbackBlock::NoSlug => format!(
+                "cannot roll back to {name}: it was made before the first deploy and has no slug to run; nothing changed"
+            ),
+            RollbackBlock::AddonsDiffer(diffs) => format!(
+                "cannot roll back to {name}: its add-ons differ from the current ones: {}; nothing changed",
+                diffs
+                    .iter()
+                    .map(|d| {
+                        let run: Vec<String> = d.fixes.iter().map(|f| format!("'{f}'")).collect();
+                        format!("{} {} (run {})", d.name, d.what, run.join(" or "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        }
+    }
+}
+
+/// What would block a rollback from `current` to `target`, if anything.
+/// `rollback` refuses with it; `releases:info` shows it.
+pub fn rollback_block(
+    store: &Store,
+    current: Option<&Release>,
+    target: &Release,
+) -> Option<RollbackBlock> {
+    if !target.succeeded() {
+        return Some(RollbackBlock::Failed);
+    }
+    match target.slug {
+        Some(s) if !store.slug_present(&s) => return Some(RollbackBlock::Pruned),
+        None if current.is_some_and(|c| c.slug.is_some()) => return Some(RollbackBlock::NoSlug),
+        _ => {}
+    }
+    let diffs = addon_differences(current.map_or(&[][..], |c| &c.addons), &target.addons);
+    (!diffs.is_empty()).then_some(RollbackBlock::AddonsDiffer(diffs))
 }
 
 /// A rollback to `rev` (default: the newest succeeded, unpruned release
@@ -358,31 +457,13 @@ pub fn rollback(
         Some(text) => history::resolve_text(store, text)?,
         None => history::default_rollback_target(store)?.ok_or_else(|| {
             Error::refused(format!(
-                "there is no succeeded, unpruned release before {} to roll back to",
+                "there is no succeeded, unpruned release before {} to roll back to; nothing changed",
                 current.name()
             ))
         })?,
     };
-    if !target.succeeded() {
-        return Err(Error::refused(format!(
-            "cannot roll back to {}: it failed its release phase (see 'rel releases:output {}'); nothing changed",
-            target.name(),
-            target.name()
-        )));
-    }
-    if target.slug.is_some_and(|s| !store.slug_present(&s)) {
-        return Err(Error::refused(format!(
-            "cannot roll back to {}: gc pruned its slug; nothing changed",
-            target.name()
-        )));
-    }
-    let diffs = addon_differences(&current.addons, &target.addons);
-    if !diffs.is_empty() {
-        return Err(Error::refused(format!(
-            "cannot roll back to {}: its add-ons differ from the current ones: {}; nothing changed",
-            target.name(),
-            diffs.join("; ")
-        )));
+    if let Some(block) = rollback_block(store, Some(&current), &target) {
+        return Err(Error::refused(block.message(&target)));
     }
     let new = NewRelease::copy_of(
         &target,
@@ -404,9 +485,9 @@ pub fn deploy(
     let base = base(store)?;
     if base.slug == Some(slug) && !force {
         return Ok(Plan::NoChange(format!(
-            "slug {} is the current release's ({}); no new release (use --force to make one)",
-            slug.short(),
-            base.current.as_ref().map(|r| r.name()).unwrap_or_default()
+            "{} already runs slug {}; no new release (use --force to make one)",
+            base.current.as_ref().map(|r| r.name()).unwrap_or_default(),
+            slug.short()
         )));
     }
     let short = match &commit {

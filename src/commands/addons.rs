@@ -121,7 +121,7 @@ pub fn run_add(ctx: &Ctx, args: AddonsAddArgs) -> Result<ExitCode> {
         .unwrap_or_default();
     ctx.status(format!(
         "Adding {} to {}... {}{plan_part}",
-        addon.name,
+        addon.service,
         store.settings.name,
         done(&committed.release)
     ));

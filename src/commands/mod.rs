@@ -12,6 +12,7 @@ pub mod exec;
 pub mod export_slug;
 pub mod fsck;
 pub mod gc;
+pub mod generate;
 pub mod init;
 pub mod ls_slug;
 pub mod releases;
@@ -119,6 +120,7 @@ pub fn who(by: Option<&str>) -> String {
         .ok()
         .filter(|u| !u.is_empty())
         .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+        .or_else(passwd_name)
         .unwrap_or_else(|| {
             // SAFETY: getuid cannot fail.
             format!("uid{}", unsafe { libc::getuid() })
@@ -129,6 +131,39 @@ pub fn who(by: Option<&str>) -> String {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "localhost".to_string());
     format!("{user}@{host}")
+}
+
+/// The login name of the real uid, from the password database (what `id -un`
+/// prints), for when neither `SUDO_USER` nor `USER` is set (cron, systemd).
+fn passwd_name() -> Option<String> {
+    // SAFETY: getuid cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let mut buf = vec![0u8; 1024];
+    loop {
+        // SAFETY: passwd is plain data; getpwuid_r fills it and points its
+        // strings into buf, which outlives every read of them below.
+        let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        let rc = unsafe {
+            libc::getpwuid_r(
+                uid,
+                &mut pwd,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut result,
+            )
+        };
+        if rc == libc::ERANGE && buf.len() < 1 << 20 {
+            buf.resize(buf.len() * 2, 0);
+            continue;
+        }
+        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        // SAFETY: on success pw_name is a NUL-terminated string inside buf.
+        let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+        return Some(name.to_string_lossy().into_owned()).filter(|n| !n.is_empty());
+    }
 }
 
 /// The time for a new release: now, or `REL_DATE`.
@@ -182,6 +217,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Activate(a) => activate::run(&ctx, a),
         Command::Fsck(a) => fsck::run(&ctx, a),
         Command::Gc(a) => gc::run(&ctx, a),
+        Command::Generate(a) => generate::run(&ctx, a),
     }
 }
 

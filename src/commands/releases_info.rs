@@ -29,19 +29,13 @@ pub struct ReleasesInfoArgs {
 
 /// "yes", or "no (reason)": whether `rel rollback REV` would be accepted.
 pub fn rollback_verdict(store: &Store, r: &Release) -> Result<String> {
-    if !r.succeeded() {
-        return Ok("no (the release failed)".into());
-    }
-    if r.slug.is_some_and(|s| !store.slug_present(&s)) {
-        return Ok("no (pruned by gc)".into());
-    }
-    if let Some(cur) = history::current_release(store)? {
-        let diffs = crate::ops::addon_differences(&cur.addons, &r.addons);
-        if !diffs.is_empty() {
-            return Ok(format!("no (add-ons differ: {})", diffs.join("; ")));
-        }
-    }
-    Ok("yes".into())
+    let current = history::current_release(store)?;
+    Ok(
+        match crate::ops::rollback_block(store, current.as_ref(), r) {
+            None => "yes".into(),
+            Some(block) => format!("no ({})", block.short()),
+        },
+    )
 }
 
 pub fn run(ctx: &Ctx, args: ReleasesInfoArgs) -> Result<ExitCode> {
@@ -62,7 +56,11 @@ pub fn run(ctx: &Ctx, args: ReleasesInfoArgs) -> Result<ExitCode> {
         writeln!(out, "{}{}", label("By"), r.by)?;
         writeln!(out, "{}{}", label("When"), when(&r, args.date))?;
         let addons: Vec<&str> = r.addons.iter().map(|a| a.plan.as_str()).collect();
-        writeln!(out, "{}{}", label("Addons"), addons.join(", "))?;
+        writeln!(
+            out,
+            "{}",
+            format!("{}{}", label("Addons"), addons.join(", ")).trim_end()
+        )?;
         let width = config.vars.keys().map(String::len).max().unwrap_or(0);
         let mut first = true;
         for (k, v) in &config.vars {

@@ -8,13 +8,12 @@ use super::Ctx;
 use crate::history;
 
 #[derive(Debug, Args)]
-#[group(id = "what", multiple = false)]
 pub struct RevParseArgs {
     /// Print the release's slug id
-    #[arg(long, group = "what")]
+    #[arg(long, conflicts_with = "config")]
     pub slug: bool,
     /// Print the release's config id
-    #[arg(long, group = "what")]
+    #[arg(long)]
     pub config: bool,
     /// The release: vN, N, current or current~K
     pub rev: String,

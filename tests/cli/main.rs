@@ -2,3 +2,5 @@
 
 mod common;
 mod smoke;
+mod deploy;
+mod porcelain;

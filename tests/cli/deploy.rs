@@ -1,0 +1,398 @@
+//! `rel deploy`: sources (directory, tar, zstd tar, git work tree), the
+//! change description, `by` and `created_at`, the status lines, identical
+//! slugs, `--force`, failed release hooks and refused input.
+
+use crate::common::{DATE, Env, have};
+use crate::porcelain::{
+    assert_hex, current, deployed, json, manifests, rel_env, slug_of, store_state,
+};
+
+/// 38 bytes of files in `Env::source`: "one", bin/run and lib/util.txt.
+const SOURCE_SIZE: &str = "38B";
+
+#[test]
+fn deploy_prints_status_lines_on_stderr_and_nothing_on_stdout() {
+    let env = Env::new();
+    env.init();
+    env.source("src", "one");
+    let run = env.rel(["deploy", "../src"]).ok();
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        format!("-----> Compressing... done, {SOURCE_SIZE}\n-----> Launching... done, v1\n")
+    );
+    assert_eq!(current(&env), "v1");
+    assert_eq!(
+        std::fs::read_to_string(env.path("app/current/index.html")).unwrap(),
+        "one"
+    );
+}
+
+#[test]
+fn quiet_deploy_prints_nothing() {
+    let env = Env::new();
+    env.init();
+    env.source("src", "one");
+    let run = env.rel(["-q", "deploy", "../src"]).ok();
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("", ""));
+    let run = env.rel(["deploy", "../src", "--quiet"]).ok();
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("", ""));
+    assert_eq!(manifests(&env), ["v1.toml"]);
+}
+
+#[test]
+fn change_names_seven_hex_of_the_slug_without_a_commit() {
+    let env = Env::new();
+    env.init();
+    env.source("src", "one");
+    let slug = slug_of(&env, "src");
+    env.rel(["deploy", "../src"]).ok();
+    let info = json(&env.rel(["releases:info", "v1", "--json"]).ok());
+    assert_eq!(info["change"], format!("Deploy {}", &slug[..7]));
+    assert_eq!(info["slug"], slug.as_str());
+    assert!(info.get("commit").is_none(), "{info}");
+}
+
+#[test]
+fn change_names_seven_hex_of_commit_and_keeps_the_full_revision() {
+    let env = Env::new();
+    env.init();
+    env.source("src", "one");
+    let rev = "de63889c20a96347679af2c5160c390727fa6749";
+    env.rel(["deploy", "../src", "--commit", rev]).ok();
+    let info = json(&env.rel(["releases:info", "--json"]).ok());
+    assert_eq!(info["change"], "Deploy de63889");
+    assert_eq!(info["commit"], rev);
+    let manifest = std::fs::read_to_string(env.path("app/.releases/releases/v1.toml")).unwrap();
+    assert!(
+        manifest.contains(&format!("commit = \"{rev}\"")),
+        "{manifest}"
+    );
+}
+
+#[test]
+fn change_names_head_of_a_git_work_tree_and_git_is_not_stored() {
+    if !have("git") {
+        return;
+    }
+    let env = Env::new();
+    env.init();
+    let src = env.source("src", "one");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&src)
+            .args([
+                "-c",
+                "user.name=T",
+                "-c",
+                "user.email=t@example.com",
+                "-c",
+                "init.defaultBranch=main",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", env.path("."))
+            .output()
+            .expect("run git");
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "first"]);
+    let head = git(&["rev-parse", "HEAD"]);
+    assert_hex(&head, 40);
+
+    let run = env.rel(["deploy", "../src"]).ok();
+    assert_eq!(run.stdout, "");
+    let info = json(&env.rel(["releases:info", "--json"]).ok());
+    assert_eq!(info["change"], format!("Deploy {}", &head[..7]));
+    assert_eq!(info["commit"], head.as_str());
+    assert!(!env.path("app/current/.git").exists());
+    let slug = env.rel(["rev-parse", "--slug", "current"]).ok().line();
+    let listing = env.rel(["ls-slug", "-r", &slug]).ok().stdout;
+    assert!(!listing.contains(".git"), "{listing}");
+
+    // --commit wins over HEAD.
+    env.write("src/index.html", "two");
+    env.rel(["deploy", "../src", "--commit", "0123456789abcdef"])
+        .ok();
+    let info = json(&env.rel(["releases:info", "--json"]).ok());
+    assert_eq!(info["change"], "Deploy 0123456");
+}
+
+#[test]
+fn by_comes_from_flag_rel_by_sudo_user_user_or_the_password_database() {
+    let env = Env::new();
+    env.init();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap()
+        .trim()
+        .split('.')
+        .next()
+        .unwrap()
+        .to_string();
+    let by = |env: &Env, v: &str| {
+        let info = json(&env.rel(["releases:info", v, "--json"]).ok());
+        info["by"].as_str().unwrap().to_string()
+    };
+    for (i, marker) in ["a", "b", "c", "d", "e"].iter().enumerate() {
+        env.source(&format!("src{i}"), marker);
+    }
+    env.rel(["deploy", "../src0", "--by", "alice@example.com"])
+        .ok();
+    assert_eq!(by(&env, "v1"), "alice@example.com");
+    env.rel(["deploy", "../src1"]).ok();
+    assert_eq!(by(&env, "v2"), "tester@example.com");
+    rel_env(
+        &env,
+        &[
+            ("REL_BY", None),
+            ("SUDO_USER", Some("carol")),
+            ("USER", Some("bob")),
+        ],
+        ["deploy", "../src2"],
+    )
+    .ok();
+    assert_eq!(by(&env, "v3"), format!("carol@{host}"));
+    rel_env(
+        &env,
+        &[("REL_BY", None), ("USER", Some("bob"))],
+        ["deploy", "../src3"],
+    )
+    .ok();
+    assert_eq!(by(&env, "v4"), format!("bob@{host}"));
+    rel_env(
+        &env,
+        &[("REL_BY", None), ("USER", None), ("LOGNAME", None)],
+        ["deploy", "../src4"],
+    )
+    .ok();
+    let me = crate::porcelain::sh("id -un", &env.path("."));
+    assert_eq!(by(&env, "v5"), format!("{}@{host}", me.trim()));
+}
+
+#[test]
+fn created_at_comes_from_rel_date() {
+    let env = Env::new();
+    env.init();
+    env.source("src", "one");
+    rel_env(
+        &env,
+        &[("REL_DATE", Some("2025-01-31T12:34:56+02:00"))],
+        ["deploy", "../src"],
+    )
+    .ok();
+    let info = json(&env.rel(["releases:info", "--json"]).ok());
+    assert_eq!(info["created_at"], "2025-01-31T10:34:56Z");
+    rel_env(
+        &env,
+        &[("REL_DATE", Some("yesterday"))],
+        ["deploy", "../src", "--force"],
+    )
+    .fails_with("REL_DATE 'yesterday'");
+    assert_eq!(manifests(&env), ["v1.toml"]);
+}
+
+#[test]
+fn an_identical_slug_makes_no_release_even_with_another_commit() {
+    let env = Env::new();
+    deployed(&env);
+    let slug = slug_of(&env, "src");
+    let before = store_state(&env);
+    let run = env.rel(["deploy", "../src"]).ok();
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "-----> Compressing... done, {SOURCE_SIZE}\n\
+             -----> Nothing to deploy: v1 already runs slug {}; no new release (use --force to make one)\n",
+            &slug[..7]
+        )
+    );
+    let run = env.rel(["deploy", "../src", "--commit", "abcdef0123"]).ok();
+    assert!(run.stderr.contains("Nothing to deploy"), "{run:#?}");
+    assert_eq!(store_state(&env), before);
+
+    let run = env.rel(["deploy", "../src", "--force"]).ok();
+    assert_eq!(
+        run.stderr,
+        format!("-----> Compressing... done, {SOURCE_SIZE}\n-----> Launching... done, v2\n")
+    );
+    assert_eq!(manifests(&env), ["v1.toml", "v2.toml"]);
+    let info = json(&env.rel(["releases:info", "--json"]).ok());
+    assert_eq!(info["change"], format!("Deploy {}", &slug[..7]));
+}
+
+#[test]
+fn deploy_reads_a_tar_stream_plain_or_zstd() {
+    if !have("tar") {
+        return;
+    }
+    let env = Env::new();
+    env.init();
+    env.source("src", "one");
+    let slug = slug_of(&env, "src");
+    let tar = std::process::Command::new("tar")
+        .args(["-C", "src", "-cf", "-", "."])
+        .current_dir(env.path("."))
+        .output()
+        .expect("tar");
+    assert!(tar.status.success());
+    let run = env.rel_stdin(["deploy", "-"], &tar.stdout).ok();
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        format!("-----> Compressing... done, {SOURCE_SIZE}\n-----> Launching... done, v1\n")
+    );
+    assert_eq!(
+        env.rel(["rev-parse", "--slug", "current"]).ok().line(),
+        slug
+    );
+
+    if !have("zstd") {
+        return;
+    }
+    env.write("src/index.html", "two");
+    let slug2 = slug_of(&env, "src");
+    let zst = std::process::Command::new("sh")
+        .args(["-c", "tar -C src -cf - . | zstd -q -c"])
+        .current_dir(env.path("."))
+        .output()
+        .expect("tar | zstd");
+    assert!(zst.status.success());
+    assert_eq!(&zst.stdout[..4], &[0x28, 0xb5, 0x2f, 0xfd]);
+    env.rel_stdin(["deploy", "-", "--commit", "fedcba9876"], &zst.stdout)
+        .ok();
+    let info = json(&env.rel(["releases:info", "--json"]).ok());
+    assert_eq!(info["slug"], slug2.as_str());
+    assert_eq!(info["change"], "Deploy fedcba9");
+}
+
+#[test]
+fn slugignore_and_git_and_releases_dirs_are_not_stored() {
+    let env = Env::new();
+    env.init();
+    env.source("src", "one");
+    env.write("src/.slugignore", "*.log\n/tmp/\n!keep.log\n");
+    env.write("src/debug.log", "noise\n");
+    env.write("src/keep.log", "kept\n");
+    env.write("src/tmp/cache", "x\n");
+    env.write("src/lib/tmp/real", "kept\n");
+    env.write("src/.git/HEAD", "ref: refs/heads/main\n");
+    env.write("src/.releases/format", "rel-store 1\n");
+    env.write("src/lib/.git/config", "\n");
+    env.rel(["deploy", "../src"]).ok();
+    let cur = env.path("app/current");
+    assert!(cur.join("index.html").exists());
+    assert!(cur.join("keep.log").exists());
+    assert!(cur.join("lib/tmp/real").exists());
+    for gone in ["debug.log", "tmp", ".git", ".releases", "lib/.git"] {
+        assert!(
+            std::fs::symlink_metadata(cur.join(gone)).is_err(),
+            "{gone} was stored"
+        );
+    }
+}
+
+#[test]
+fn a_failed_release_hook_records_a_failed_release_that_is_not_activated() {
+    let env = Env::new();
+    deployed(&env);
+    env.hook(
+        "release",
+        "#!/bin/sh\necho \"migrating $REL_VERSION\"\necho 'migration failed' >&2\nexit 3\n",
+    );
+    env.write("src/index.html", "two");
+    let run = env.rel(["deploy", "../src"]).code(1);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "-----> Compressing... done, {SOURCE_SIZE}\n\
+             migrating v2\n\
+             migration failed\n\
+             -----> Launching... failed, v2\n\
+             rel: error: v2 failed: the release hook failed, so v2 was not activated; its output: 'rel releases:output v2'\n"
+        )
+    );
+    assert_eq!(current(&env), "v1");
+    assert_eq!(
+        std::fs::read_to_string(env.path("app/current/index.html")).unwrap(),
+        "one"
+    );
+    let info = json(&env.rel(["releases:info", "v2", "--json"]).ok());
+    assert_eq!(info["status"], "failed");
+    assert_eq!(info["current"], false);
+    let out = env.rel(["releases:output", "v2"]).ok();
+    assert_eq!(out.stdout, "migrating v2\nmigration failed\n");
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn a_missing_directory_is_one_line_and_writes_nothing() {
+    let env = Env::new();
+    deployed(&env);
+    let before = store_state(&env);
+    let run = env.rel(["deploy", "../nowhere"]).fails_with("nowhere");
+    assert!(run.stderr.starts_with("rel: error: "), "{run:#?}");
+    assert_eq!(run.stdout, "");
+    env.write("afile", "x");
+    env.rel(["deploy", "../afile"])
+        .fails_with("is not a directory");
+    assert_eq!(store_state(&env), before);
+}
+
+#[test]
+fn an_empty_tar_stream_is_one_line_and_writes_nothing() {
+    let env = Env::new();
+    deployed(&env);
+    let before = store_state(&env);
+    env.rel_stdin(["deploy", "-"], b"")
+        .fails_with("standard input is empty");
+    env.rel_stdin(["deploy", "-"], &[0u8; 1024])
+        .fails_with("no entries");
+    env.rel_stdin(["deploy", "-"], b"this is not a tar stream at all, but long enough to look at it twice over and over again, yes indeed it is quite a lot of text for a header block of five hundred and twelve bytes, so let us keep typing until we get there: lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat. Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla pariatur.")
+        .fails_with("rel: error: ");
+    assert_eq!(store_state(&env), before);
+}
+
+#[test]
+fn deploy_outside_a_store_says_to_run_init() {
+    let env = Env::new();
+    env.source("src", "one");
+    std::fs::create_dir_all(env.path("app")).unwrap();
+    env.rel(["deploy", "../src"]).fails_with("rel init");
+}
+
+#[test]
+fn the_first_deploy_keeps_config_set_before_it() {
+    let env = Env::new();
+    env.init();
+    env.rel(["config:set", "A=1"]).ok();
+    env.source("src", "one");
+    env.rel(["deploy", "../src"]).ok();
+    let out = env.rel(["exec", "--", "sh", "-c", "echo $A"]).ok();
+    assert_eq!(out.stdout, "1\n");
+    let list = json(&env.rel(["releases", "--json"]).ok());
+    assert_eq!(list[0]["config"], list[1]["config"]);
+    assert!(list[1].get("slug").is_none(), "{list}");
+}
+
+#[test]
+fn deploy_pins_the_date_and_author_in_the_manifest() {
+    let env = Env::new();
+    deployed(&env);
+    let manifest = std::fs::read_to_string(env.path("app/.releases/releases/v1.toml")).unwrap();
+    assert!(
+        manifest.contains(&format!("created_at = \"{DATE}\"")),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("by = \"tester@example.com\""),
+        "{manifest}"
+    );
+}
