@@ -4,3 +4,5 @@ mod common;
 mod smoke;
 mod deploy;
 mod porcelain;
+mod releases;
+mod releases_info;

@@ -150,3 +150,74 @@ pub fn sh(script: &str, cwd: &Path) -> String {
     );
     String::from_utf8(out.stdout).expect("utf-8")
 }
+
+/// A fixed time long past, so `When` is absolute whatever the clock says
+/// (`common::DATE` may be within 24 hours of the machine's clock).
+pub const OLD_DATE: &str = "2010-09-12T22:32:17Z";
+
+/// Runs rel in `app` with `REL_DATE` set to `date`.
+pub fn rel_at<I, S>(env: &Env, date: &str, args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    rel_env(env, &[("REL_DATE", Some(date))], args)
+}
+
+/// Config values that shells mangle unless they are quoted exactly.
+pub const AWKWARD: [(&str, &str); 10] = [
+    ("SPACES", "hello   world"),
+    ("QUOTES", "it's \"quoted\" ''"),
+    ("DOLLAR", "$HOME ${PATH} `id` $(id)"),
+    ("BACKSLASH", "back\\slash \\n \\' \\\\"),
+    ("NEWLINES", "line1\nline2\n"),
+    ("EMPTY", ""),
+    ("TAB", "a\tb"),
+    ("UNICODE", "ünïcödé ✓"),
+    ("TRAILING", "x\n\n"),
+    ("_UNDER", "-n -e *"),
+];
+
+/// Sets the AWKWARD values (one release).
+pub fn set_awkward(env: &Env) {
+    let mut args = vec!["config:set".to_string()];
+    args.extend(AWKWARD.iter().map(|(k, v)| format!("{k}={v}")));
+    env.rel(&args).ok();
+}
+
+/// Runs `rel ARGS` (which prints `--shell` output) from sh and reads it
+/// back both ways the contract names: `eval "$(rel …)"`, and `rel … >
+/// FILE; set -a; . FILE` (checked in a child process, so the vars must
+/// have been exported). Asserts every AWKWARD value came back exactly.
+#[track_caller]
+pub fn assert_shell_round_trip(env: &Env, args: &[&str]) {
+    let rel = format!(
+        "'{}' {}",
+        env!("CARGO_BIN_EXE_rel"),
+        args.iter()
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    // NUL-separated, so newlines in values survive the trip back.
+    let vars: String = AWKWARD.iter().map(|(k, _)| format!(" \"${k}\"")).collect();
+    let child_vars: String = AWKWARD
+        .iter()
+        .map(|(k, _)| format!(" \\\"\\${k}\\\""))
+        .collect();
+    let app = env.path("app");
+    let eval = sh(&format!("eval \"$({rel})\"; printf '%s\\0'{vars}"), &app);
+    let sourced = sh(
+        &format!(
+            "{rel} > ../vars.sh; set -a; . ../vars.sh; set +a; sh -c \"printf '%s\\\\0'{child_vars}\""
+        ),
+        &app,
+    );
+    let want: String = AWKWARD.iter().map(|(_, v)| format!("{v}\0")).collect();
+    let shown = std::fs::read_to_string(env.path("vars.sh")).unwrap_or_default();
+    assert_eq!(eval, want, "eval read back other values from:\n{shown}");
+    assert_eq!(
+        sourced, want,
+        "set -a; . FILE read back other values from:\n{shown}"
+    );
+}
