@@ -118,6 +118,9 @@ pub enum Command {
     Fsck(commands::fsck::FsckArgs),
     /// Delete objects and checkouts that no kept release needs
     Gc(commands::gc::GcArgs),
+
+    /// Write man pages or shell completions into a directory, for packagers
+    Generate(commands::generate::GenerateArgs),
 }
 
 /// Global options, for commands.

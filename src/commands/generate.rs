@@ -1,0 +1,463 @@
+//! `rel generate man|completions DIR`: the man pages and shell completions,
+//! generated from the clap definitions ([`crate::cli::command`]) plus the
+//! hand-written roff in `src/man/`, so what ships cannot drift from what the
+//! binary accepts. The checked-in `man/` and `completions/` are this
+//! command's output; a test fails when they are stale.
+//!
+//! Generation is deterministic: no clock, no environment, no host enters the
+//! output, so regenerating on any machine gives the same bytes.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use clap_complete::Shell;
+use clap_mangen::Man;
+
+use super::Ctx;
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(subcommand)]
+    pub what: What,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum What {
+    /// Write rel(1), a page per command, rel-store(5) and rel-hooks(5) into DIR
+    Man {
+        /// Where to write the pages (created if missing)
+        dir: PathBuf,
+    },
+    /// Write bash (rel.bash), zsh (_rel) and fish (rel.fish) completions into DIR
+    Completions {
+        /// Where to write the scripts (created if missing)
+        dir: PathBuf,
+    },
+}
+
+/// The date in every page's title line: the last real change to the pages'
+/// hand-written text. A constant, not today, so the pages are reproducible.
+const MAN_DATE: &str = "2026-11-22";
+
+/// The manual every page belongs to.
+const MANUAL: &str = "rel Manual";
+
+/// Hand-written roff: whole sections appended to a generated page, keyed by
+/// the command's name (`""` is rel(1) itself).
+const EXTRA: &[(&str, &str)] = &[
+    ("", include_str!("../man/rel.roff")),
+    ("init", include_str!("../man/init.roff")),
+    ("deploy", include_str!("../man/deploy.roff")),
+    ("releases", include_str!("../man/releases.roff")),
+    ("releases:info", include_str!("../man/releases-info.roff")),
+    (
+        "releases:output",
+        include_str!("../man/releases-output.roff"),
+    ),
+    ("rollback", include_str!("../man/rollback.roff")),
+    ("config", include_str!("../man/config.roff")),
+    ("config:get", include_str!("../man/config-get.roff")),
+    ("config:set", include_str!("../man/config-set.roff")),
+    ("config:unset", include_str!("../man/config-unset.roff")),
+    ("addons", include_str!("../man/addons.roff")),
+    ("addons:add", include_str!("../man/addons-add.roff")),
+    ("addons:remove", include_str!("../man/addons-remove.roff")),
+    ("addons:upgrade", include_str!("../man/addons-upgrade.roff")),
+    (
+        "addons:downgrade",
+        include_str!("../man/addons-upgrade.roff"),
+    ),
+    ("exec", include_str!("../man/exec.roff")),
+    ("diff", include_str!("../man/diff.roff")),
+    ("status", include_str!("../man/status.roff")),
+    ("write-slug", include_str!("../man/write-slug.roff")),
+    ("ls-slug", include_str!("../man/ls-slug.roff")),
+    ("checkout-slug", include_str!("../man/checkout-slug.roff")),
+    ("export-slug", include_str!("../man/export-slug.roff")),
+    ("cat-object", include_str!("../man/cat-object.roff")),
+    ("write-config", include_str!("../man/write-config.roff")),
+    ("read-config", include_str!("../man/read-config.roff")),
+    ("write-release", include_str!("../man/write-release.roff")),
+    ("show-release", include_str!("../man/show-release.roff")),
+    ("rev-parse", include_str!("../man/rev-parse.roff")),
+    ("activate", include_str!("../man/activate.roff")),
+    ("fsck", include_str!("../man/fsck.roff")),
+    ("gc", include_str!("../man/gc.roff")),
+    ("generate", include_str!("../man/generate.roff")),
+];
+
+/// Section 5 pages, wholly hand-written but for their title line.
+const FILE_FORMATS: &[(&str, &str, &str)] = &[
+    (
+        "rel-store",
+        "the on-disk format of a rel store",
+        include_str!("../man/rel-store.5.roff"),
+    ),
+    (
+        "rel-hooks",
+        "programs rel runs when it makes and activates releases",
+        include_str!("../man/rel-hooks.5.roff"),
+    ),
+];
+
+/// Commands that compose plumbing; the others are plumbing (or setup).
+pub const PORCELAIN: &[&str] = &[
+    "deploy",
+    "releases",
+    "releases:info",
+    "releases:output",
+    "rollback",
+    "config",
+    "config:get",
+    "config:set",
+    "config:unset",
+    "addons",
+    "addons:add",
+    "addons:remove",
+    "addons:upgrade",
+    "addons:downgrade",
+    "exec",
+    "diff",
+    "status",
+];
+
+/// The file name stem of a command's page: `releases:info` → `rel-releases-info`.
+pub fn page_name(command: &str) -> String {
+    format!("rel-{}", command.replace(':', "-"))
+}
+
+fn extra(command: &str) -> &'static str {
+    EXTRA
+        .iter()
+        .find(|(name, _)| *name == command)
+        .map_or("", |(_, text)| text)
+}
+
+/// Every man page: (file name, content).
+pub fn man_pages() -> Result<Vec<(String, Vec<u8>)>> {
+    let mut root = crate::cli::command().disable_help_subcommand(true);
+    root.build();
+    let version = root.get_version().unwrap_or_default().to_string();
+    let source = format!("rel {version}");
+    let title = |stem: &str, section: &str| {
+        format!(
+            ".TH {} {section} {MAN_DATE} \"{source}\" \"{MANUAL}\"\n",
+            stem.to_uppercase()
+        )
+    };
+    let mut pages = Vec::new();
+
+    let mut page = title("rel", "1");
+    page.push_str(&generated_sections(&root, "rel", "rel")?);
+    page.push_str(&commands_section(&root));
+    page.push_str(extra(""));
+    pages.push(("rel.1".to_string(), tidy(&page)));
+
+    for sub in root.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = sub.get_name();
+        let stem = page_name(name);
+        // Global options and --help are documented once, in rel(1).
+        let mut cmd = sub.clone();
+        let shared: Vec<clap::Id> = sub
+            .get_arguments()
+            .filter(|a| a.is_global_set() || a.get_id() == "help")
+            .map(|a| a.get_id().clone())
+            .collect();
+        for id in shared {
+            cmd = cmd.mut_arg(id, |a| a.hide(true));
+        }
+        let mut page = title(&stem, "1");
+        page.push_str(&generated_sections(&cmd, &stem, &format!("rel {name}"))?);
+        page.push_str(extra(name));
+        pages.push((format!("{stem}.1"), tidy(&page)));
+    }
+
+    for (stem, about, body) in FILE_FORMATS {
+        let page = format!("{}.SH NAME\n{stem} \\- {about}\n{body}", title(stem, "5"));
+        pages.push((format!("{stem}.5"), tidy(&page)));
+    }
+    Ok(pages)
+}
+
+/// NAME, SYNOPSIS, DESCRIPTION and OPTIONS, from the clap definitions.
+fn generated_sections(cmd: &clap::Command, stem: &str, invocation: &str) -> Result<String> {
+    let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
+    let mut out = format!(
+        ".SH NAME\n{} \\- {}\n",
+        roff_escape(stem),
+        roff_escape(&about)
+    );
+    out.push_str(&synopsis(cmd, invocation));
+    let man = Man::new(cmd.clone());
+    let mut rendered = Vec::new();
+    man.render_description_section(&mut rendered)?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(&mut rendered)?;
+    }
+    out.push_str(&String::from_utf8(rendered).context("clap_mangen wrote something not UTF-8")?);
+    Ok(out)
+}
+
+/// The synopsis as git's pages show it: options with their values,
+/// mutually exclusive ones together, then the operands.
+fn synopsis(cmd: &clap::Command, invocation: &str) -> String {
+    let mut items = vec![format!("\\fB{}\\fR", roff_escape(invocation))];
+    let is_option = |a: &clap::Arg| !a.is_hide_set() && !a.is_positional();
+    let mut exclusive: Vec<Vec<clap::Id>> = cmd
+        .get_groups()
+        .filter_map(|g| {
+            let mut g = g.clone();
+            (!g.is_multiple()).then(|| g.get_args().cloned().collect())
+        })
+        .collect();
+    // Two options that conflict with each other and nothing else:
+    // `[--json | --shell]`. clap records a conflict on one side only.
+    let partners = |a: &clap::Arg| -> Vec<clap::Id> {
+        let mut out: Vec<clap::Id> = cmd
+            .get_arg_conflicts_with(a)
+            .iter()
+            .map(|b| b.get_id().clone())
+            .collect();
+        for other in cmd.get_arguments() {
+            if other.get_id() != a.get_id()
+                && !out.contains(other.get_id())
+                && cmd
+                    .get_arg_conflicts_with(other)
+                    .iter()
+                    .any(|c| c.get_id() == a.get_id())
+            {
+                out.push(other.get_id().clone());
+            }
+        }
+        out
+    };
+    for a in cmd.get_arguments().filter(|a| is_option(a)) {
+        let mine = partners(a);
+        let [b] = mine.as_slice() else { continue };
+        let Some(b_arg) = cmd.get_arguments().find(|x| x.get_id() == b) else {
+            continue;
+        };
+        if is_option(b_arg)
+            && partners(b_arg).as_slice() == [a.get_id().clone()]
+            && !exclusive
+                .iter()
+                .any(|g| g.contains(a.get_id()) || g.contains(b))
+        {
+            exclusive.push(vec![a.get_id().clone(), b.clone()]);
+        }
+    }
+    let mut done: Vec<clap::Id> = Vec::new();
+    for arg in cmd.get_arguments().filter(|a| is_option(a)) {
+        if done.contains(arg.get_id()) {
+            continue;
+        }
+        if let Some(group) = exclusive.iter().find(|g| g.contains(arg.get_id())) {
+            let members: Vec<String> = cmd
+                .get_arguments()
+                .filter(|a| group.contains(a.get_id()) && is_option(a))
+                .map(option_usage)
+                .collect();
+            done.extend(group.iter().cloned());
+            items.push(format!("[{}]", members.join(" | ")));
+            continue;
+        }
+        let usage = option_usage(arg);
+        let repeat = if matches!(arg.get_action(), clap::ArgAction::Append) {
+            "..."
+        } else {
+            ""
+        };
+        if arg.is_required_set() {
+            items.push(format!("{usage}{repeat}"));
+        } else {
+            items.push(format!("[{usage}]{repeat}"));
+        }
+    }
+    if cmd.has_subcommands() {
+        items.push("\\fICOMMAND\\fR [\\fIARGS\\fR]".to_string());
+    }
+    for arg in cmd.get_positionals().filter(|a| !a.is_hide_set()) {
+        let name = arg
+            .get_value_names()
+            .map(|v| v.join(" "))
+            .unwrap_or_else(|| arg.get_id().as_str().to_uppercase());
+        let many = arg.get_num_args().is_some_and(|r| r.max_values() > 1);
+        let mut text = format!("\\fI{}\\fR", roff_escape(&name));
+        if many {
+            text.push_str("...");
+        }
+        if many && cmd.is_trailing_var_arg_set() {
+            text = format!("\\-\\- {text}");
+        }
+        if arg.is_required_set() {
+            items.push(text);
+        } else {
+            items.push(format!("[{text}]"));
+        }
+    }
+    format!(".SH SYNOPSIS\n{}\n", items.join("\n"))
+}
+
+/// `--name VALUE` (or `-n VALUE` when there is no long name).
+fn option_usage(arg: &clap::Arg) -> String {
+    let flag = match (arg.get_long(), arg.get_short()) {
+        (Some(long), _) => format!("\\-\\-{}", roff_escape(long)),
+        (None, Some(short)) => format!("\\-{short}"),
+        (None, None) => String::new(),
+    };
+    if !arg.get_num_args().is_some_and(|r| r.takes_values()) {
+        return format!("\\fB{flag}\\fR");
+    }
+    let values: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| v.get_name().to_string())
+        .collect();
+    let value = if values.is_empty() {
+        arg.get_value_names()
+            .map(|v| v.join(" "))
+            .unwrap_or_else(|| arg.get_id().as_str().to_uppercase())
+    } else {
+        values.join("|")
+    };
+    format!("\\fB{flag}\\fR \\fI{}\\fR", roff_escape(&value))
+}
+
+/// Makes a page lint-clean for `mandoc -Tlint` and `groff -ww`: one copy of
+/// clap_mangen's preamble, no trailing blanks, no `.br` around a blank line,
+/// non-ASCII characters as escapes, and text lines of at most 80 bytes,
+/// broken at spaces (which changes nothing in fill mode).
+fn tidy(page: &str) -> Vec<u8> {
+    const PREAMBLE: &str = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";
+    let page = format!("{PREAMBLE}{}", page.replace(PREAMBLE, ""));
+    let page = page.replace(".br\n\n.br\n", ".sp\n");
+    let mut out = String::with_capacity(page.len());
+    let mut fill = true;
+    for line in page.lines() {
+        let line = ascii(line.trim_end());
+        if line.starts_with(".nf") || line.starts_with(".EX") {
+            fill = false;
+        } else if line.starts_with(".fi") || line.starts_with(".EE") {
+            fill = true;
+        }
+        let control = line.starts_with('.') || line.starts_with('\'');
+        if !fill || control || line.len() <= 80 {
+            out.push_str(&line);
+            out.push('\n');
+            continue;
+        }
+        let mut current = String::new();
+        for word in line.split(' ').filter(|w| !w.is_empty()) {
+            if !current.is_empty() && current.len() + 1 + word.len() > 80 {
+                out.push_str(&current);
+                out.push('\n');
+                current.clear();
+            }
+            if current.is_empty() {
+                if word.starts_with('.') || word.starts_with('\'') {
+                    current.push_str("\\&");
+                }
+            } else {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        out.push_str(&current);
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+/// Non-ASCII characters as roff's `\[uXXXX]` escapes.
+fn ascii(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for c in line.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\[u{:04X}]", c as u32));
+        }
+    }
+    out
+}
+
+/// rel(1)'s list of commands, porcelain first, each naming its page.
+fn commands_section(root: &clap::Command) -> String {
+    let mut porcelain = String::new();
+    let mut plumbing = String::new();
+    for sub in root.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = sub.get_name();
+        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+        let item = format!(
+            ".TP\n.BR {} (1)\n{}\n",
+            roff_escape(&page_name(name)),
+            roff_escape(&about)
+        );
+        if PORCELAIN.contains(&name) {
+            porcelain.push_str(&item);
+        } else {
+            plumbing.push_str(&item);
+        }
+    }
+    format!(
+        ".SH COMMANDS\n\
+         Porcelain commands, for people; each is a composition of plumbing commands:\n\
+         {porcelain}\
+         .PP\n\
+         Plumbing commands and setup, for scripts; their output is stable, one item a line:\n\
+         {plumbing}"
+    )
+}
+
+/// Escapes text for a roff text line: backslashes, hyphens, and a leading
+/// control character.
+fn roff_escape(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    if escaped.starts_with('.') || escaped.starts_with('\'') {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
+}
+
+/// Every completion script: (file name, content).
+pub fn completions() -> Result<Vec<(String, Vec<u8>)>> {
+    let mut cmd = crate::cli::command();
+    let mut out = Vec::new();
+    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut cmd, "rel", &mut script);
+        let name = match shell {
+            Shell::Bash => "rel.bash",
+            Shell::Zsh => "_rel",
+            _ => "rel.fish",
+        };
+        out.push((name.to_string(), script));
+    }
+    Ok(out)
+}
+
+fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("could not create '{}'", dir.display()))?;
+    for (name, content) in files {
+        let path = dir.join(name);
+        fs::write(&path, content)
+            .with_context(|| format!("could not write '{}'", path.display()))?;
+    }
+    Ok(())
+}
+
+pub fn run(ctx: &Ctx, args: GenerateArgs) -> Result<ExitCode> {
+    let start = ctx.start_dir()?;
+    let (dir, files, what) = match &args.what {
+        What::Man { dir } => (start.join(dir), man_pages()?, "man pages"),
+        What::Completions { dir } => (start.join(dir), completions()?, "completion scripts"),
+    };
+    write_all(&dir, &files)?;
+    ctx.status(format!("Wrote {} {what} to {}", files.len(), dir.display()));
+    Ok(ExitCode::SUCCESS)
+}
