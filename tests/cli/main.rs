@@ -6,3 +6,4 @@ mod deploy;
 mod porcelain;
 mod releases;
 mod releases_info;
+mod rollback;
