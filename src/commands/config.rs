@@ -72,7 +72,11 @@ pub fn render(config: &Config, json: bool, shell: bool, out: &mut dyn Write) -> 
         let width = config.vars.keys().map(String::len).max().unwrap_or(0);
         for (k, v) in &config.vars {
             let key = format!("{k}:");
-            writeln!(out, "{key:<w$} {v}", w = width + 1)?;
+            // A multi-line value keeps its lines under the value column.
+            let v = v.replace('\n', &format!("\n{}", " ".repeat(width + 2)));
+            for line in format!("{key:<w$} {v}", w = width + 1).lines() {
+                writeln!(out, "{}", line.trim_end())?;
+            }
         }
     }
     Ok(())
@@ -159,6 +163,7 @@ pub fn run_unset(ctx: &Ctx, args: ConfigUnsetArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let who = author(args.by.as_deref())?;
     let lock = ctx.lock(&store)?;
+    let before = ops::base(&store)?.config;
     let new = match ops::config_unset(&store, &args.keys, &who)? {
         Plan::NoChange(why) => {
             ctx.status(format!("No changes: {why}"));
@@ -167,8 +172,12 @@ pub fn run_unset(ctx: &Ctx, args: ConfigUnsetArgs) -> Result<ExitCode> {
         Plan::Release(new) => new,
     };
     ctx.status("Removing config vars:");
-    for k in &args.keys {
-        ctx.status(format!("  {k}"));
+    let mut shown = Vec::new();
+    for k in args.keys.iter().filter(|k| before.vars.contains_key(*k)) {
+        if !shown.contains(&k) {
+            ctx.status(format!("  {k}"));
+            shown.push(k);
+        }
     }
     let committed = ops::commit(
         &store,

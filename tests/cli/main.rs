@@ -7,3 +7,4 @@ mod porcelain;
 mod releases;
 mod releases_info;
 mod rollback;
+mod config;
