@@ -8,3 +8,4 @@ mod releases;
 mod releases_info;
 mod rollback;
 mod config;
+mod addons;
