@@ -9,16 +9,18 @@ use crate::id::Kind;
 use crate::store::objects::read_error;
 
 #[derive(Debug, Args)]
-#[group(id = "what", multiple = false)]
+// Only the flags form the group: a struct-level `#[group]` would take in
+// the positional too, and refuse every flag next to it.
+#[command(group = clap::ArgGroup::new("what").multiple(false).args(["kind", "size", "pretty"]))]
 pub struct CatObjectArgs {
     /// Print the object's kind: blob, tree or config
-    #[arg(short = 't', group = "what")]
+    #[arg(short = 't')]
     pub kind: bool,
     /// Print the object's size in bytes
-    #[arg(short = 's', group = "what")]
+    #[arg(short = 's')]
     pub size: bool,
     /// Print the content: a tree as ls-slug lines, others as they are (the default)
-    #[arg(short = 'p', group = "what")]
+    #[arg(short = 'p')]
     pub pretty: bool,
     /// An object id, or a unique prefix of 6 or more hex digits
     pub id: String,

@@ -9,3 +9,6 @@ mod releases_info;
 mod rollback;
 mod config;
 mod addons;
+mod fixtures;
+mod store;
+mod objects;
