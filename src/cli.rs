@@ -171,8 +171,24 @@ pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
     args
 }
 
+/// The hidden helper of the completion scripts, `rel [-C PATH]
+/// __complete-revisions`, handled before clap so that it appears in no
+/// help, man page or completion. Returns the `-C` path, if the line is one.
+fn completion_request(args: &[OsString]) -> Option<Option<PathBuf>> {
+    match args.get(1..)? {
+        [cmd] if cmd == "__complete-revisions" => Some(None),
+        [flag, dir, cmd] if flag == "-C" && cmd == "__complete-revisions" => {
+            Some(Some(PathBuf::from(dir)))
+        }
+        _ => None,
+    }
+}
+
 /// Parses and runs a command line; never panics on bad input.
 pub fn run(args: Vec<OsString>) -> ExitCode {
+    if let Some(chdir) = completion_request(&args) {
+        return commands::generate::print_revisions(chdir);
+    }
     let args = normalize_args(args);
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,

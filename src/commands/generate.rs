@@ -8,6 +8,7 @@
 //! output, so regenerating on any machine gives the same bytes.
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -424,21 +425,262 @@ fn roff_escape(text: &str) -> String {
     }
 }
 
+/// Arguments that name a release (or accept one, as slug and config
+/// arguments do): the completions offer the store's releases for them.
+pub const REVISION_ARGS: &[(&str, &str)] = &[
+    ("releases:info", "rev"),
+    ("releases:output", "rev"),
+    ("rollback", "rev"),
+    ("exec", "release"),
+    ("diff", "a"),
+    ("diff", "b"),
+    ("write-release", "copy_of"),
+    ("show-release", "rev"),
+    ("rev-parse", "rev"),
+    ("activate", "rev"),
+    ("ls-slug", "slug"),
+    ("checkout-slug", "slug"),
+    ("export-slug", "slug"),
+    ("read-config", "id"),
+];
+
+/// Stands in for "a release" in clap_complete's output, to be replaced by
+/// our own completer: no real argument of rel takes a host name.
+const MARKER: clap::ValueHint = clap::ValueHint::Hostname;
+
+/// The command as completions see it: no `help` subcommand, and the
+/// revision arguments marked.
+fn completion_command() -> Result<clap::Command> {
+    let mut cmd = crate::cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let marked_already = cmd
+        .get_subcommands()
+        .flat_map(|s| s.get_arguments())
+        .chain(cmd.get_arguments())
+        .any(|a| a.get_value_hint() == MARKER);
+    anyhow::ensure!(
+        !marked_already,
+        "an argument uses ValueHint::{MARKER:?}, which completions use as a marker"
+    );
+    // clap_complete writes a possible value's help between double quotes
+    // for zsh and fish without escaping them; a quote in the help (as in
+    // "5 minutes ago") breaks both scripts.
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for sub in &subs {
+        cmd = cmd.mut_subcommand(sub, |mut s| {
+            let quoted: Vec<clap::Id> = s
+                .get_arguments()
+                .filter(|a| {
+                    a.get_possible_values()
+                        .iter()
+                        .any(|v| v.get_help().is_some_and(|h| h.to_string().contains('"')))
+                })
+                .map(|a| a.get_id().clone())
+                .collect();
+            for id in quoted {
+                s = s.mut_arg(id, |a| {
+                    let values: Vec<clap::builder::PossibleValue> = a
+                        .get_possible_values()
+                        .into_iter()
+                        .map(|v| match v.get_help().map(|h| h.to_string()) {
+                            Some(help) => v.help(help.replace('"', "")),
+                            None => v,
+                        })
+                        .collect();
+                    a.value_parser(clap::builder::PossibleValuesParser::new(values))
+                });
+            }
+            s
+        });
+    }
+    for (sub, arg) in REVISION_ARGS {
+        let found = cmd
+            .find_subcommand(sub)
+            .is_some_and(|s| s.get_arguments().any(|a| a.get_id() == arg));
+        anyhow::ensure!(found, "completions: '{sub}' has no argument '{arg}'");
+        cmd = cmd.mut_subcommand(sub, |s| s.mut_arg(arg, |a| a.value_hint(MARKER)));
+    }
+    Ok(cmd)
+}
+
 /// Every completion script: (file name, content).
 pub fn completions() -> Result<Vec<(String, Vec<u8>)>> {
-    let mut cmd = crate::cli::command();
-    let mut out = Vec::new();
-    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+    let mut cmd = completion_command()?;
+    let render = |shell: Shell, cmd: &mut clap::Command| -> Result<String> {
         let mut script = Vec::new();
-        clap_complete::generate(shell, &mut cmd, "rel", &mut script);
-        let name = match shell {
-            Shell::Bash => "rel.bash",
-            Shell::Zsh => "_rel",
-            _ => "rel.fish",
-        };
-        out.push((name.to_string(), script));
+        clap_complete::generate(shell, cmd, "rel", &mut script);
+        String::from_utf8(script).context("clap_complete wrote something not UTF-8")
+    };
+    let bash = render(Shell::Bash, &mut cmd)?;
+    let zsh = render(Shell::Zsh, &mut cmd)?;
+    let fish = render(Shell::Fish, &mut cmd)?;
+    let (bash, zsh, fish) = (
+        patch_bash(&cmd, bash)?,
+        patch_zsh(&cmd, zsh)?,
+        patch_fish(&cmd, fish)?,
+    );
+    Ok(vec![
+        ("rel.bash".to_string(), bash.into_bytes()),
+        ("_rel".to_string(), zsh.into_bytes()),
+        ("rel.fish".to_string(), fish.into_bytes()),
+    ])
+}
+
+/// Replaces `from` (which must occur) with `to`.
+fn patch(script: &str, from: &str, to: &str, shell: &str) -> Result<String> {
+    anyhow::ensure!(
+        script.contains(from),
+        "the {shell} script from clap_complete lacks '{from}'; update the patches in src/commands/generate.rs"
+    );
+    Ok(script.replace(from, to))
+}
+
+/// Subcommands with their revision arguments.
+fn revision_commands(cmd: &clap::Command) -> Vec<(&clap::Command, Vec<&clap::Arg>)> {
+    cmd.get_subcommands()
+        .map(|s| {
+            let revs = s
+                .get_arguments()
+                .filter(|a| a.get_value_hint() == MARKER)
+                .collect::<Vec<_>>();
+            (s, revs)
+        })
+        .filter(|(_, revs)| !revs.is_empty())
+        .collect()
+}
+
+/// bash: clap's `_rel`, called through `_rel_complete` (see src/complete/bash.sh).
+fn patch_bash(cmd: &clap::Command, script: String) -> Result<String> {
+    let script = patch(
+        &script,
+        "complete -F _rel ",
+        "complete -F _rel_complete ",
+        "bash",
+    )?;
+    let mut slots = String::new();
+    for (sub, revs) in revision_commands(cmd) {
+        let mut takes = String::new();
+        let mut revopts = String::new();
+        for a in sub.get_arguments().filter(|a| !a.is_positional()) {
+            let names = a
+                .get_short()
+                .map(|s| format!(" -{s}"))
+                .into_iter()
+                .chain(a.get_long().map(|l| format!(" --{l}")));
+            let takes_value = a.get_num_args().is_some_and(|r| r.takes_values());
+            if takes_value && !a.is_global_set() {
+                for n in names {
+                    takes.push_str(&n);
+                    if revs.iter().any(|r| r.get_id() == a.get_id()) {
+                        revopts.push_str(&n);
+                    }
+                }
+            }
+        }
+        let revpos: Vec<String> = sub
+            .get_positionals()
+            .enumerate()
+            .filter(|(_, a)| revs.iter().any(|r| r.get_id() == a.get_id()))
+            .map(|(i, _)| (i + 1).to_string())
+            .collect();
+        slots.push_str(&format!(
+            "    {})\n        takes=\"{takes}\"\n        revopts=\"{}\"\n        revpos=\"{}\"\n        ;;\n",
+            sub.get_name(),
+            revopts.trim_start(),
+            revpos.join(" ")
+        ));
     }
-    Ok(out)
+    let extra = include_str!("../complete/bash.sh").replace("@REVISION_SLOTS@\n", &slots);
+    // The functions must exist before `complete` names them; put them
+    // after clap's `_rel` and before its registration.
+    let at = script
+        .find("\nif [[ \"${BASH_VERSINFO[0]}\" -eq 4")
+        .context("the bash script from clap_complete has no registration block")?;
+    Ok(format!("{}{extra}{}", &script[..at + 1], &script[at + 1..]))
+}
+
+/// zsh: `_describe` splits its entries at ':', so a command named
+/// `releases:info` must be written `releases\:info`; revision arguments
+/// call `_rel_revisions` (see src/complete/zsh.zsh).
+fn patch_zsh(cmd: &clap::Command, script: String) -> Result<String> {
+    let mut script = script;
+    for sub in cmd.get_subcommands().filter(|s| s.get_name().contains(':')) {
+        let name = sub.get_name();
+        let escaped = name.replace(':', "\\:");
+        script = patch(
+            &script,
+            &format!("\n'{name}:"),
+            &format!("\n'{escaped}:"),
+            "zsh",
+        )?;
+    }
+    let script = patch(&script, ":_hosts'", ":_rel_revisions'", "zsh")?;
+    let tail = "\nif [ \"$funcstack[1]\" = \"_rel\" ]; then";
+    let extra = include_str!("../complete/zsh.zsh");
+    patch(&script, tail, &format!("{extra}{tail}"), "zsh")
+}
+
+/// fish: revision options call `__fish_rel_revisions`; operands, which
+/// clap_complete leaves out for fish, get a line per command.
+fn patch_fish(cmd: &clap::Command, script: String) -> Result<String> {
+    let mut script = patch(
+        &script,
+        "(__fish_print_hostnames)",
+        "(__fish_rel_revisions)",
+        "fish",
+    )?;
+    script.push_str(include_str!("../complete/fish.fish"));
+    for (sub, revs) in revision_commands(cmd) {
+        if !revs.iter().any(|a| a.is_positional()) {
+            continue;
+        }
+        // Operands that are not releases (a path, a destination) keep
+        // file completion.
+        let only_revisions = sub
+            .get_positionals()
+            .all(|p| revs.iter().any(|r| r.get_id() == p.get_id()));
+        script.push_str(&format!(
+            "complete -c rel -n \"__fish_rel_using_subcommand {}\"{} -a \"(__fish_rel_revisions)\"\n",
+            sub.get_name(),
+            if only_revisions { " -f" } else { "" }
+        ));
+    }
+    Ok(script)
+}
+
+/// `rel [-C PATH] __complete-revisions`, which the completion scripts call:
+/// `NAME<TAB>DESCRIPTION` lines, `current` first, then releases newest
+/// first. Silent outside a store: a completion never prints an error.
+pub fn print_revisions(chdir: Option<PathBuf>) -> ExitCode {
+    let _ = (|| -> Result<()> {
+        let ctx = Ctx {
+            chdir,
+            quiet: true,
+            lock_timeout: None,
+            command_line: String::new(),
+        };
+        let store = ctx.open()?;
+        let latest = crate::history::latest_version(&store);
+        let mut out = super::stdout();
+        if let Some(cur) = crate::history::current_version(&store)? {
+            writeln!(out, "current\tv{cur}")?;
+        }
+        // Descriptions cost a manifest read each: only for the newest.
+        for v in (1..=latest).rev() {
+            let change = if latest - v < 50 {
+                store.read_release(v).map(|r| r.change).unwrap_or_default()
+            } else {
+                String::new()
+            };
+            writeln!(out, "v{v}\t{}", change.replace(['\t', '\n'], " "))?;
+        }
+        out.flush()?;
+        Ok(())
+    })();
+    ExitCode::SUCCESS
 }
 
 fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
