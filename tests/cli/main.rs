@@ -12,3 +12,6 @@ mod addons;
 mod fixtures;
 mod store;
 mod objects;
+mod hooks;
+mod exec;
+mod diff;
