@@ -14,7 +14,7 @@ pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let mut out = super::stdout();
     writeln!(out, "=== {}", store.settings.name)?;
-    let label = |k: &str| format!("{:<11}", format!("{k}:"));
+    let label = |k: &str| format!("{:<13}", format!("{k}:"));
     let current = history::current_release(&store)?;
     match &current {
         Some(r) => writeln!(out, "{}{} ({})", label("Current"), r.name(), r.change)?,

@@ -15,3 +15,4 @@ mod objects;
 mod hooks;
 mod exec;
 mod diff;
+mod status;

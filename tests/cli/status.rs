@@ -1,0 +1,171 @@
+//! `rel status`: the current release, its checkout, the store's size, and
+//! anything out of sync with the command that repairs it.
+
+use crate::common::Env;
+use crate::porcelain::{deployed, redact};
+
+/// What status prints for the store: the size of the object files and
+/// their count, as `8.3MB in 12 objects`.
+fn store_line(env: &Env) -> String {
+    let mut bytes = 0u64;
+    let mut count = 0u64;
+    let objects = env.path("app/.releases/objects");
+    for dir in std::fs::read_dir(&objects).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let m = std::fs::symlink_metadata(f.unwrap().path()).unwrap();
+            if m.is_file() {
+                bytes += m.len();
+                count += 1;
+            }
+        }
+    }
+    let b = bytes as f64;
+    let size = if b >= 1e6 {
+        format!("{:.1}MB", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.1}KB", b / 1e3)
+    } else {
+        format!("{bytes}B")
+    };
+    format!("Store:       {size} in {count} objects")
+}
+
+fn status(env: &Env) -> String {
+    let run = env.rel(["status"]).ok();
+    assert_eq!(run.stderr, "");
+    redact(env, &run.stdout)
+}
+
+fn slug(env: &Env) -> String {
+    env.rel(["rev-parse", "--slug", "current"]).ok().line()
+}
+
+#[test]
+fn status_of_a_new_store() {
+    let env = Env::new();
+    env.init();
+    assert_eq!(
+        status(&env),
+        "=== myapp\nCurrent:     none\nReleases:    0\nStore:       0B in 0 objects\nState:       in sync\n"
+    );
+}
+
+#[test]
+fn status_shows_the_current_release_checkout_and_store() {
+    let env = Env::new();
+    deployed(&env);
+    env.rel(["config:set", "A=1"]).ok();
+    let s = slug(&env);
+    assert_eq!(
+        status(&env),
+        format!(
+            "=== myapp\n\
+             Current:     v2 (Set A config vars)\n\
+             Releases:    2\n\
+             Checkout:    [ROOT]/app/.releases/checkouts/{s}\n\
+             {}\n\
+             State:       in sync\n",
+            store_line(&env)
+        )
+    );
+}
+
+#[test]
+fn a_current_link_pointing_elsewhere_is_out_of_sync_until_repaired() {
+    let env = Env::new();
+    deployed(&env);
+    let s = slug(&env);
+    let link = env.path("app/current");
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink("/elsewhere", &link).unwrap();
+    let out = status(&env);
+    assert!(
+        out.ends_with(&format!(
+            "Out of sync: '[ROOT]/app/current' points to '/elsewhere', but CURRENT is v1 (slug {}); \
+             run 'rel activate current' (or 'rel fsck --repair')\n",
+            &s[..7]
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("in sync\n"), "{out}");
+    // The command it names repairs it.
+    env.rel(["activate", "current"]).ok();
+    assert!(status(&env).ends_with("State:       in sync\n"));
+    assert_eq!(
+        std::fs::read_link(&link).unwrap().to_string_lossy(),
+        format!(".releases/checkouts/{s}")
+    );
+
+    // So does the next writer.
+    std::fs::remove_file(&link).unwrap();
+    let out = status(&env);
+    assert!(
+        out.ends_with(
+            "Out of sync: '[ROOT]/app/current' is missing, but CURRENT is v1; \
+             run 'rel activate current' (or 'rel fsck --repair')\n"
+        ),
+        "{out}"
+    );
+    env.rel(["config:set", "A=1"]).ok();
+    assert!(status(&env).ends_with("State:       in sync\n"));
+    assert!(link.join("index.html").exists());
+}
+
+#[test]
+fn a_written_but_inactive_release_is_pointed_out() {
+    let env = Env::new();
+    deployed(&env);
+    let config = env.rel(["rev-parse", "--config", "current"]).ok().line();
+    let s = slug(&env);
+    env.rel([
+        "write-release",
+        "--slug",
+        &s,
+        "--config",
+        &config,
+        "--change",
+        "Staged",
+    ])
+    .ok();
+    let out = status(&env);
+    assert!(out.contains("\nReleases:    2\n"), "{out}");
+    assert!(
+        out.ends_with(
+            "Out of sync: v2 is newer than the current v1 but not active; activate it with 'rel activate v2'\n"
+        ),
+        "{out}"
+    );
+    env.rel(["activate", "v2"]).ok();
+    assert!(status(&env).ends_with("State:       in sync\n"));
+}
+
+#[test]
+fn status_outside_a_store_is_one_line() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.path("app")).unwrap();
+    env.rel(["status"]).fails_with("rel init");
+}
+
+#[test]
+fn a_missing_checkout_is_out_of_sync_until_repaired() {
+    let env = Env::new();
+    deployed(&env);
+    let s = slug(&env);
+    let checkout = env.path(&format!("app/.releases/checkouts/{s}"));
+    crate::porcelain::sh(
+        &format!("chmod -R u+w '{0}' && rm -rf '{0}'", checkout.display()),
+        &env.path("."),
+    );
+    let out = status(&env);
+    assert!(
+        out.ends_with("Out of sync: the current checkout is missing; run 'rel activate current'\n"),
+        "{out}"
+    );
+    env.rel(["activate", "current"]).ok();
+    assert!(status(&env).ends_with("State:       in sync\n"));
+    assert!(env.path("app/current/index.html").exists());
+}
