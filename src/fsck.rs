@@ -30,9 +30,9 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
     progress.start("Verifying objects", Some(objects.len() as u64));
     let checked: Vec<(Id, std::result::Result<Kind, String>)> = objects
         .par_iter()
-        .map(|(id, _)| {
+        .map(|(id, path)| {
             let r = verify_object(store, id);
-            progress.add(1, 0);
+            progress.add(1, fs::symlink_metadata(path).map_or(0, |m| m.len()));
             (*id, r)
         })
         .collect();

@@ -81,7 +81,17 @@ fn kept_versions(store: &Store, all: &[Release], keep: Option<usize>) -> Result<
     Ok(kept)
 }
 
-pub fn gc(store: &Store, _lock: &LockGuard, opts: &GcOptions) -> Result<GcReport> {
+pub fn gc(store: &Store, lock: &LockGuard, opts: &GcOptions) -> Result<GcReport> {
+    gc_with_progress(store, lock, opts, &crate::progress::Silent)
+}
+
+/// As [`gc`], reporting the deletions to `progress`.
+pub fn gc_with_progress(
+    store: &Store,
+    _lock: &LockGuard,
+    opts: &GcOptions,
+    progress: &dyn crate::progress::Progress,
+) -> Result<GcReport> {
     let latest = history::latest_version(store);
     let all: Vec<Release> = (1..=latest)
         .map(|v| store.read_release(v))
@@ -165,15 +175,19 @@ pub fn gc(store: &Store, _lock: &LockGuard, opts: &GcOptions) -> Result<GcReport
         return Ok(report);
     }
 
-    for (_, path, _) in &roots {
+    progress.start("Deleting objects", Some(report.objects_deleted));
+    for (_, path, size) in &roots {
         fs::remove_file(path).map_err(io_at("delete", path))?;
+        progress.add(1, *size);
     }
     if !roots.is_empty() {
         store.sync_all()?;
     }
-    for (_, path, _) in &rest {
+    for (_, path, size) in &rest {
         fs::remove_file(path).map_err(io_at("delete", path))?;
+        progress.add(1, *size);
     }
+    progress.finish();
     for path in doomed_checkouts {
         // Renamed first, so a half-deleted checkout is never mistaken for a
         // complete one.

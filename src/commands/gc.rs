@@ -65,7 +65,7 @@ pub fn run(ctx: &Ctx, args: GcArgs) -> Result<ExitCode> {
         grace: args.grace,
         dry_run: args.dry_run,
     };
-    let report = crate::gc::gc(&store, &lock, &opts)?;
+    let report = crate::gc::gc_with_progress(&store, &lock, &opts, &ctx.progress())?;
     if args.dry_run {
         let mut out = super::stdout();
         writeln!(out, "{}", summary(&report, true))?;

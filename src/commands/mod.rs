@@ -15,6 +15,7 @@ pub mod gc;
 pub mod generate;
 pub mod init;
 pub mod ls_slug;
+pub mod progress;
 pub mod releases;
 pub mod releases_info;
 pub mod releases_output;
@@ -101,8 +102,9 @@ impl Ctx {
         io::stderr()
     }
 
-    pub fn progress(&self) -> crate::progress::Silent {
-        crate::progress::Silent
+    /// Progress on stderr when it is a terminal (and not with -q); else nothing.
+    pub fn progress(&self) -> progress::TermProgress {
+        progress::TermProgress::new(self.quiet)
     }
 }
 
