@@ -16,3 +16,4 @@ mod hooks;
 mod exec;
 mod diff;
 mod status;
+mod equivalence;

@@ -221,3 +221,28 @@ pub fn assert_shell_round_trip(env: &Env, args: &[&str]) {
         "set -a; . FILE read back other values from:\n{shown}"
     );
 }
+
+/// Runs a shell script in `app` with the pinned environment of
+/// `Env::cmd_in` and the rel binary first on PATH, for pipelines.
+pub fn sh_rel(env: &Env, script: &str) -> Run {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_rel"))
+        .parent()
+        .expect("binary dir")
+        .to_path_buf();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut paths = vec![bin_dir];
+    paths.extend(std::env::split_paths(&path));
+    let mut cmd = std::process::Command::new("sh");
+    cmd.args(["-ec", script])
+        .current_dir(env.path("app"))
+        .env("PATH", std::env::join_paths(paths).expect("PATH"))
+        .env_remove("REL_DIR")
+        .env_remove("REL_TRUSTED_DIRS")
+        .env_remove("SUDO_USER")
+        .env_remove("SUDO_UID")
+        .env("REL_BY", "tester@example.com")
+        .env("REL_DATE", crate::common::DATE)
+        .env("TZ", "UTC")
+        .env("USER", "tester");
+    run(&mut cmd, None)
+}
