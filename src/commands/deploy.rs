@@ -34,6 +34,14 @@ fn git_head(dir: &Path) -> Option<String> {
         .arg("-C")
         .arg(dir)
         .args(["rev-parse", "--verify", "-q", "HEAD"])
+        // A deploy run from a git hook inherits GIT_DIR, which would name
+        // the hook's repository instead of SOURCE's.
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_OBJECT_DIRECTORY")
+        .env_remove("GIT_COMMON_DIR")
+        .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .output()
         .ok()?;

@@ -122,6 +122,22 @@ fn change_names_head_of_a_git_work_tree_and_git_is_not_stored() {
         .ok();
     let info = json(&env.rel(["releases:info", "--json"]).ok());
     assert_eq!(info["change"], "Deploy 0123456");
+
+    // Run from a git hook, GIT_DIR names another repository: SOURCE's
+    // HEAD still counts.
+    git(&["commit", "-q", "-am", "second"]);
+    let head = git(&["rev-parse", "HEAD"]);
+    rel_env(
+        &env,
+        &[
+            ("GIT_DIR", Some("/nonexistent/repo.git")),
+            ("GIT_WORK_TREE", Some("/")),
+        ],
+        ["deploy", "../src", "--force"],
+    )
+    .ok();
+    let info = json(&env.rel(["releases:info", "--json"]).ok());
+    assert_eq!(info["change"], format!("Deploy {}", &head[..7]));
 }
 
 #[test]
