@@ -6,7 +6,7 @@
 //! stored into a staging directory that is committed only once the last
 //! entry has been accepted. Files are hashed and compressed on every core.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
@@ -107,6 +107,15 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
     let ignore = slugignore(root)?;
     let mut files: Vec<(PathBuf, u64)> = Vec::new();
     let tree = scan(root, root, b"", &ignore, &mut files)?;
+    if let Node::Dir(children) = &tree
+        && let Some((path, target)) = link_chain_escape(children, &HashMap::new())
+    {
+        return Err(Error::refused(format!(
+            "symlink '{}' leads outside the slug through other links (to '{}'); a slug must be self-contained: make its links relative and inside, or add it to {SLUGIGNORE}",
+            root.join(OsStr::from_bytes(&path)).display(),
+            show(&target)
+        )));
+    }
 
     progress.start("Hashing", Some(files.len() as u64));
     let ids: Vec<Id> = files
@@ -312,6 +321,8 @@ pub fn ingest_tar(
     let mut archive = tar::Archive::new(reader);
     let mut root: BTreeMap<Vec<u8>, Node> = BTreeMap::new();
     let mut slugignore: Option<Vec<u8>> = None;
+    // Symlink targets by path, to follow chains of links once all are known.
+    let mut link_targets: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
     let mut seen = 0u64;
     progress.start("Storing", None);
     let bad_stream = |e: std::io::Error| {
@@ -394,6 +405,7 @@ pub fn ingest_tar(
                     )?,
                     _ => Kind::Blob.id_of(&target),
                 };
+                link_targets.insert(path.clone(), target.clone());
                 Node::Stored {
                     kind: EntryKind::Symlink,
                     id,
@@ -448,6 +460,13 @@ pub fn ingest_tar(
     }
     if let Some(rules) = slugignore {
         filter(&mut root, &rules)?;
+    }
+    if let Some((path, target)) = link_chain_escape(&root, &link_targets) {
+        return Err(Error::refused(format!(
+            "tar entry '{}' is a symlink that leads outside the slug through other links (to '{}'); nothing was stored",
+            show(&path),
+            show(&target)
+        )));
     }
     let mut referenced = std::collections::HashSet::new();
     collect_ids(&root, &mut referenced);
@@ -589,6 +608,134 @@ fn collect_ids(dir: &BTreeMap<Vec<u8>, Node>, out: &mut std::collections::HashSe
             _ => {}
         }
     }
+}
+
+/// The first symlink (path, target) that leaves the slug when followed
+/// through the other links of the tree. Each link is also checked on its
+/// own ([`link_stays_inside`]), but that is not enough: with `p/q/c -> ..`,
+/// the link `a -> p/q/c/../../..` climbs above the root although each
+/// stays inside by itself. A walk that meets a missing entry, or a file
+/// where a directory is needed, stops: the system would stop there too.
+/// `tar_links` gives the targets of tar entries, which are stored already.
+fn link_chain_escape(
+    root: &BTreeMap<Vec<u8>, Node>,
+    tar_links: &HashMap<Vec<u8>, Vec<u8>>,
+) -> Option<(Vec<u8>, Vec<u8>)> {
+    let mut links = Vec::new();
+    collect_links(root, &mut Vec::new(), tar_links, &mut links);
+    links.into_iter().find_map(|(at, target)| {
+        let mut dir = at.clone();
+        dir.pop();
+        // The system gives up after 40 links (ELOOP), so a walk that needs
+        // more resolves to nothing, wherever it would go.
+        let mut budget = 64u32;
+        match follow(root, tar_links, &mut dir, &target, &mut budget) {
+            Ok(_) => None,
+            Err(LeavesSlug) => Some((at.join(&b'/'), target)),
+        }
+    })
+}
+
+struct LeavesSlug;
+
+enum Followed {
+    Arrived,
+    /// Missing, or not a directory: the path resolves to nothing.
+    Stuck,
+}
+
+fn link_target_of<'a>(
+    node: &'a Node,
+    path: &[Vec<u8>],
+    tar_links: &'a HashMap<Vec<u8>, Vec<u8>>,
+) -> Option<&'a [u8]> {
+    match node {
+        Node::Link { target } => Some(target),
+        Node::Stored {
+            kind: EntryKind::Symlink,
+            ..
+        } => tar_links.get(&path.join(&b'/')).map(Vec::as_slice),
+        _ => None,
+    }
+}
+
+fn collect_links(
+    dir: &BTreeMap<Vec<u8>, Node>,
+    at: &mut Vec<Vec<u8>>,
+    tar_links: &HashMap<Vec<u8>, Vec<u8>>,
+    out: &mut Vec<(Vec<Vec<u8>>, Vec<u8>)>,
+) {
+    for (name, node) in dir {
+        at.push(name.clone());
+        if let Node::Dir(children) = node {
+            collect_links(children, at, tar_links, out);
+        } else if let Some(t) = link_target_of(node, at, tar_links) {
+            out.push((at.clone(), t.to_vec()));
+        }
+        at.pop();
+    }
+}
+
+fn node_at<'a>(root: &'a BTreeMap<Vec<u8>, Node>, path: &[Vec<u8>]) -> Option<&'a Node> {
+    let (last, parents) = path.split_last()?;
+    let mut dir = root;
+    for p in parents {
+        match dir.get(p)? {
+            Node::Dir(children) => dir = children,
+            _ => return None,
+        }
+    }
+    dir.get(last)
+}
+
+/// Follows `target` from the directory `cur` (components from the root),
+/// leaving `cur` where it leads.
+fn follow(
+    root: &BTreeMap<Vec<u8>, Node>,
+    tar_links: &HashMap<Vec<u8>, Vec<u8>>,
+    cur: &mut Vec<Vec<u8>>,
+    target: &[u8],
+    budget: &mut u32,
+) -> std::result::Result<Followed, LeavesSlug> {
+    if target.starts_with(b"/") {
+        return Err(LeavesSlug);
+    }
+    let comps: Vec<&[u8]> = target
+        .split(|&b| b == b'/')
+        .filter(|c| !c.is_empty() && *c != b".")
+        .collect();
+    for (i, comp) in comps.iter().enumerate() {
+        if *comp == b".." {
+            if cur.pop().is_none() {
+                return Err(LeavesSlug);
+            }
+            continue;
+        }
+        cur.push(comp.to_vec());
+        let Some(node) = node_at(root, cur) else {
+            return Ok(Followed::Stuck);
+        };
+        if matches!(node, Node::Dir(_)) {
+            continue;
+        }
+        match link_target_of(node, cur, tar_links) {
+            Some(next) => {
+                if *budget == 0 {
+                    return Ok(Followed::Stuck);
+                }
+                *budget -= 1;
+                let next = next.to_vec();
+                cur.pop();
+                if let Followed::Stuck = follow(root, tar_links, cur, &next, budget)? {
+                    return Ok(Followed::Stuck);
+                }
+            }
+            // A file: the end of the path, or a dead end.
+            None if i + 1 == comps.len() => {}
+            None => return Ok(Followed::Stuck),
+        }
+    }
+    Ok(Followed::Arrived)
 }
 
 #[cfg(test)]

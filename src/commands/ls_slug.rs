@@ -53,7 +53,9 @@ fn list(
     out: &mut dyn Write,
 ) -> Result<()> {
     for e in store.read_tree(tree)?.entries {
-        let path = if prefix.is_empty() || !recursive {
+        // Paths are relative to the slug's root, as `ls-slug SLUG FILE` and
+        // `-r` print them, so a line can be fed back as PATH.
+        let path = if prefix.is_empty() {
             e.name.clone()
         } else {
             [prefix, b"/", &e.name].concat()

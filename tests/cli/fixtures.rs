@@ -306,3 +306,28 @@ pub fn entry_id(env: &Env, slug: &str, path: &str) -> String {
         .unwrap_or_else(|| panic!("no {path} in {out}"));
     line.split(' ').nth(2).expect("id column").to_string()
 }
+
+/// Runs rel in app/ with `input` on stdin, written from a thread: rel may
+/// refuse the input and exit before reading it all (a closed pipe is fine).
+pub fn rel_stdin_early_exit<S: AsRef<OsStr>>(env: &Env, args: &[S], input: &[u8]) -> Run {
+    use std::io::Write;
+    let mut cmd = env.cmd_in("app");
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn rel");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("wait");
+    writer.join().expect("writer thread");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        raw_stdout: out.stdout,
+    }
+}

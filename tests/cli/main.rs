@@ -17,3 +17,5 @@ mod exec;
 mod diff;
 mod status;
 mod equivalence;
+mod slug;
+mod tar;

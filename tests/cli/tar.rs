@@ -1,0 +1,319 @@
+//! Bad input to write-slug and deploy: each refused with one line naming the
+//! entry, a non-zero exit, and nothing written (no object, no release).
+
+use std::fs;
+
+use crate::common::Env;
+use crate::fixtures::{
+    current, files_below, is_root, manifests, object_count, python, rel_stdin_early_exit, sh, store,
+};
+
+/// A tar stream made by Python's tarfile: a big and a small good file, then
+/// `entries` (Python calls of `add(name, kind, data=b'', link='')`), then
+/// another good file. None when python3 is missing.
+fn crafted(entries: &str) -> Option<Vec<u8>> {
+    let script = format!(
+        r#"
+import io, sys, tarfile
+buf = io.BytesIO()
+t = tarfile.open(fileobj=buf, mode='w', format=tarfile.GNU_FORMAT)
+def add(name, kind=tarfile.REGTYPE, data=b'', link=''):
+    ti = tarfile.TarInfo(name)
+    ti.type = kind
+    ti.linkname = link
+    ti.mode = 0o755 if kind == tarfile.DIRTYPE else 0o644
+    ti.size = len(data) if kind == tarfile.REGTYPE else 0
+    if kind in (tarfile.CHRTYPE, tarfile.BLKTYPE):
+        ti.devmajor, ti.devminor = 1, 3
+    t.addfile(ti, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+R, D, S, L = tarfile.REGTYPE, tarfile.DIRTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE
+add('big.bin', data=bytes(range(256)) * 12000)
+add('ok/small.txt', data=b'good\n')
+{entries}
+add('after.txt', data=b'after\n')
+t.close()
+sys.stdout.buffer.write(buf.getvalue())
+"#,
+        entries = entries.trim()
+    );
+    let out = python(&script);
+    if out.is_none() {
+        eprintln!("skipping: python3 is not installed");
+    }
+    out
+}
+
+/// Feeds `tar` to write-slug and deploy; both must refuse it naming `entry`
+/// and leave the store as it was.
+#[track_caller]
+fn refused(env: &Env, tar: &[u8], entry: &str) {
+    let objects = object_count(env);
+    let releases = manifests(env);
+    let cur = current(env);
+    for args in [
+        vec!["write-slug", "-"],
+        vec!["deploy", "-"],
+        vec!["write-slug", "-n", "-"],
+    ] {
+        let run = rel_stdin_early_exit(env, &args, tar);
+        assert_eq!(run.code, 1, "{args:?} {entry}: {run:#?}");
+        run.fails_with(entry);
+        assert_eq!(
+            object_count(env),
+            objects,
+            "{args:?} {entry} stored objects"
+        );
+        assert_eq!(manifests(env), releases, "{args:?} {entry} made a release");
+        assert_eq!(current(env), cur);
+        let tmp = files_below(&store(env).join("tmp"));
+        assert!(tmp.is_empty(), "{args:?} {entry} left {tmp:?}");
+    }
+}
+
+fn env_with_a_release() -> Env {
+    let env = Env::new();
+    env.init();
+    env.source("src", "one");
+    env.rel(["deploy", "../src"]).ok();
+    env
+}
+
+#[test]
+fn good_crafted_stream_is_accepted() {
+    // The frame the bad cases share is itself fine.
+    let env = env_with_a_release();
+    let Some(tar) = crafted(
+        "add('sub', D)\nadd('sub/link', S, link='../after.txt')\nadd('hard', L, link='ok/small.txt')",
+    ) else {
+        return;
+    };
+    let slug = env.rel_stdin(["write-slug", "-"], &tar).ok().line();
+    let ls = env.rel(["ls-slug", "-r", &slug]).ok().stdout;
+    for name in [
+        "\tbig.bin\n",
+        "\tok/small.txt\n",
+        "\tsub/link\n",
+        "\thard\n",
+        "\tafter.txt\n",
+    ] {
+        assert!(ls.contains(name), "{name} missing from {ls}");
+    }
+    env.rel_stdin(["deploy", "-"], &tar).ok();
+    assert_eq!(current(&env).as_deref(), Some("v2"));
+}
+
+#[test]
+fn absolute_paths_are_refused() {
+    let env = env_with_a_release();
+    let target = format!("/tmp/rel-test-absolute-{}", std::process::id());
+    let Some(tar) = crafted(&format!("add('{target}', data=b'evil')")) else {
+        return;
+    };
+    refused(&env, &tar, &target);
+    assert!(!std::path::Path::new(&target).exists());
+}
+
+#[test]
+fn dot_dot_is_refused() {
+    let env = env_with_a_release();
+    for name in ["../evil", "ok/../../evil", "./../evil"] {
+        let Some(tar) = crafted(&format!("add('{name}', data=b'evil')")) else {
+            return;
+        };
+        refused(&env, &tar, name);
+    }
+    assert!(!env.path("evil").exists());
+    assert!(!env.path("app/evil").exists());
+}
+
+#[test]
+fn symlinks_out_of_the_slug_are_refused() {
+    let env = env_with_a_release();
+    for (name, link) in [
+        ("esc", "../outside"),
+        ("ok/deeper", "../../outside"),
+        ("abs", "/etc/passwd"),
+        ("ok/dotdot", "../.."),
+        ("ok/sneaky", "./../x/../../y"),
+    ] {
+        let Some(tar) = crafted(&format!("add('{name}', S, link='{link}')")) else {
+            return;
+        };
+        refused(&env, &tar, name);
+    }
+}
+
+#[test]
+fn links_inside_the_slug_are_kept() {
+    let env = env_with_a_release();
+    let Some(tar) = crafted(
+        "add('ok/root', S, link='..')\nadd('ok/self', S, link='.')\nadd('ok/dangling', S, link='../nope/../after.txt')",
+    ) else {
+        return;
+    };
+    env.rel_stdin(["write-slug", "-"], &tar).ok();
+}
+
+/// Each link stays inside on its own, but following one through another
+/// leaves the slug: `p/q/c` is `p`, so `p/q/c/../../..` is above the root.
+#[test]
+fn chains_of_symlinks_out_of_the_slug_are_refused() {
+    let env = env_with_a_release();
+    let Some(tar) = crafted(
+        "add('p/q', D)\nadd('p/q/c', S, link='..')\nadd('a', S, link='p/q/c/../../../outside')",
+    ) else {
+        return;
+    };
+    refused(&env, &tar, "'a'");
+    // Order does not matter: the link it goes through may come later.
+    let Some(tar) = crafted(
+        "add('a', S, link='p/q/c/../../../outside')\nadd('p/q', D)\nadd('p/q/c', S, link='..')",
+    ) else {
+        return;
+    };
+    refused(&env, &tar, "'a'");
+    // Through a link to a link.
+    let Some(tar) = crafted(
+        "add('d/e', D)\nadd('d/up', S, link='..')\nadd('d/e/up2', S, link='../up')\nadd('x', S, link='d/e/up2/..')",
+    ) else {
+        return;
+    };
+    refused(&env, &tar, "'x'");
+    // And from a directory.
+    fs::create_dir_all(env.path("chain/p/q")).unwrap();
+    std::os::unix::fs::symlink("..", env.path("chain/p/q/c")).unwrap();
+    std::os::unix::fs::symlink("p/q/c/../../../outside", env.path("chain/a")).unwrap();
+    let objects = object_count(&env);
+    env.rel(["write-slug", "../chain"])
+        .code(1)
+        .fails_with("chain/a");
+    env.rel(["write-slug", "-n", "../chain"])
+        .code(1)
+        .fails_with("chain/a");
+    assert_eq!(object_count(&env), objects);
+    // A loop of links leads nowhere, so it is kept, as git keeps it.
+    let Some(tar) =
+        crafted("add('l1', S, link='l2')\nadd('l2', S, link='l1')\nadd('l3', S, link='l1/..')")
+    else {
+        return;
+    };
+    env.rel_stdin(["write-slug", "-"], &tar).ok();
+}
+
+#[test]
+fn files_written_through_a_symlink_are_refused() {
+    let env = env_with_a_release();
+    let Some(tar) =
+        crafted("add('sub', D)\nadd('lnk', S, link='sub')\nadd('lnk/file', data=b'through')")
+    else {
+        return;
+    };
+    refused(&env, &tar, "lnk/file");
+    let Some(tar) = crafted("add('here', S, link='.')\nadd('here/x', data=b'through')") else {
+        return;
+    };
+    refused(&env, &tar, "here/x");
+    // A directory entry through a link is refused just the same.
+    let Some(tar) = crafted("add('sub', D)\nadd('lnk', S, link='sub')\nadd('lnk/d', D)") else {
+        return;
+    };
+    refused(&env, &tar, "lnk/d");
+}
+
+#[test]
+fn hard_links_to_what_the_stream_does_not_hold_are_refused() {
+    let env = env_with_a_release();
+    for (name, link) in [
+        ("hl", "etc/passwd"),
+        ("hl-abs", "/etc/passwd"),
+        ("hl-up", "../big.bin"),
+        ("hl-dir", "ok"),
+    ] {
+        let Some(tar) = crafted(&format!("add('{name}', L, link='{link}')")) else {
+            return;
+        };
+        refused(&env, &tar, name);
+    }
+    // A link to a file that comes later is not "earlier in the stream".
+    let Some(tar) = crafted("add('early', L, link='late.txt')\nadd('late.txt', data=b'x')") else {
+        return;
+    };
+    refused(&env, &tar, "early");
+}
+
+#[test]
+fn devices_and_fifos_are_refused() {
+    let env = env_with_a_release();
+    for (name, kind) in [
+        ("dev/null", "tarfile.CHRTYPE"),
+        ("sda", "tarfile.BLKTYPE"),
+        ("pipe", "tarfile.FIFOTYPE"),
+    ] {
+        let Some(tar) = crafted(&format!("add('{name}', {kind})")) else {
+            return;
+        };
+        refused(&env, &tar, name);
+    }
+}
+
+#[test]
+fn devices_and_fifos_from_gnu_tar_and_directories_are_refused() {
+    let env = env_with_a_release();
+    env.write("bad/ok.txt", "fine\n");
+    sh(&env, "mkfifo bad/fifo");
+    let tar = sh(&env, "tar -C bad -cf - .");
+    refused(&env, &tar, "fifo");
+    env.rel(["write-slug", "../bad"]).code(1).fails_with("fifo");
+    env.rel(["deploy", "../bad"]).code(1).fails_with("fifo");
+    fs::remove_file(env.path("bad/fifo")).unwrap();
+    if is_root() {
+        sh(&env, "mknod bad/null c 1 3");
+        let tar = sh(&env, "tar -C bad -cf - .");
+        refused(&env, &tar, "null");
+        env.rel(["write-slug", "../bad"]).code(1).fails_with("null");
+        fs::remove_file(env.path("bad/null")).unwrap();
+    }
+    // A directory with a link out of it.
+    std::os::unix::fs::symlink("../../etc", env.path("bad/esc")).unwrap();
+    let objects = object_count(&env);
+    env.rel(["write-slug", "../bad"]).code(1).fails_with("esc");
+    env.rel(["deploy", "../bad"]).code(1).fails_with("esc");
+    assert_eq!(object_count(&env), objects);
+    assert_eq!(manifests(&env), vec![1]);
+}
+
+#[test]
+fn empty_and_entryless_input_is_refused() {
+    let env = env_with_a_release();
+    refused(&env, b"", "empty");
+    // Two zero blocks: a valid tar with no entries.
+    refused(&env, &[0u8; 1024], "no entries");
+    if let Some(tar) = python(
+        "import io,sys,tarfile\nb=io.BytesIO()\ntarfile.open(fileobj=b,mode='w').close()\nsys.stdout.buffer.write(b.getvalue())",
+    ) {
+        refused(&env, &tar, "no entries");
+    }
+    // Not a tar at all.
+    let junk: Vec<u8> = b"this is not a tar stream\n".repeat(100);
+    refused(&env, &junk, "tar");
+    // A tar cut short in the middle of a file.
+    let tar = sh(&env, "tar -C src -cf - .");
+    let header_and_part = &tar[..700];
+    refused(&env, header_and_part, "tar");
+}
+
+#[test]
+fn a_truncated_zstd_stream_is_refused() {
+    if !crate::common::have("zstd") {
+        return;
+    }
+    let env = env_with_a_release();
+    let zst = sh(&env, "tar -C src -cf - . | zstd -q -c");
+    let cut = &zst[..zst.len() / 2];
+    let objects = object_count(&env);
+    let run = rel_stdin_early_exit(&env, &["deploy", "-"], cut);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(run.stderr.trim_end().lines().count(), 1, "{run:#?}");
+    assert_eq!(object_count(&env), objects);
+    assert_eq!(manifests(&env), vec![1]);
+}
