@@ -249,3 +249,37 @@ fn config_changes_with_a_slug_run_the_release_phase() {
         "release sees A=1\n"
     );
 }
+
+#[test]
+fn parallel_config_sets_lose_nothing() {
+    let env = Env::new();
+    env.init();
+    let children: Vec<_> = (0..16)
+        .map(|i| {
+            env.cmd_in("app")
+                .args(["-q", "config:set", &format!("K{i}={i}")])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    let config = json(&env.rel(["config", "--json"]).ok());
+    let want: serde_json::Map<String, serde_json::Value> = (0..16)
+        .map(|i| (format!("K{i}"), serde_json::Value::from(i.to_string())))
+        .collect();
+    assert_eq!(config, serde_json::Value::Object(want));
+    assert_eq!(manifests(&env).len(), 16);
+    let list = json(&env.rel(["releases", "--json", "--all"]).ok());
+    let versions: Vec<u64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(versions, (1..=16).rev().collect::<Vec<u64>>());
+}

@@ -412,3 +412,37 @@ fn deploy_pins_the_date_and_author_in_the_manifest() {
         "{manifest}"
     );
 }
+
+#[test]
+fn settings_keep_prunes_after_every_deploy() {
+    let env = Env::new();
+    env.init();
+    let settings = env.path("app/.releases/settings.toml");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(&settings, format!("keep = 1\n{text}")).unwrap();
+    for (i, m) in ["a", "b", "c"].iter().enumerate() {
+        env.source(&format!("s{i}"), m);
+        env.rel(["deploy", &format!("../s{i}")]).ok();
+        // Objects younger than the grace period survive: make them old.
+        crate::porcelain::sh(
+            "find .releases/objects -type f -exec touch -d '2000-01-01' {} +",
+            &env.path("app"),
+        );
+    }
+    env.source("s3", "d");
+    let run = env.rel(["deploy", "../s3"]).ok();
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .starts_with("-----> Compressing... done, 36B\n-----> Launching... done, v4\n-----> "),
+        "{run:#?}"
+    );
+    let list = json(&env.rel(["releases", "--json"]).ok());
+    let pruned: Vec<bool> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["pruned"].as_bool().unwrap())
+        .collect();
+    assert_eq!(pruned, [false, false, true, true]);
+}
