@@ -77,7 +77,7 @@ pub fn run(ctx: &Ctx, args: ReleasesArgs) -> Result<ExitCode> {
     }
     let cur = current.map_or("none".to_string(), |v| format!("v{v}"));
     writeln!(out, "=== {} Releases - Current: {cur}", store.settings.name)?;
-    if releases.is_empty() {
+    if releases.is_empty() && history::latest_version(&store) == 0 {
         writeln!(out, "No releases yet")?;
         out.flush()?;
         return Ok(ExitCode::SUCCESS);

@@ -162,6 +162,10 @@ fn n_defaults_to_15_and_all_shows_everything() {
     assert_eq!(rows(env.rel(["releases", "-n", "3"])), all[..3]);
     assert_eq!(rows(env.rel(["releases", "--num", "20"])), all);
     assert_eq!(rows(env.rel(["releases", "--all"])), all);
+    assert_eq!(
+        env.rel(["releases", "-n", "0"]).ok().stdout,
+        "=== myapp Releases - Current: v17\nRel  Change  By  When\n---  ------  --  ----\n"
+    );
 
     let versions = |run: crate::common::Run| -> Vec<u64> {
         json(&run.ok())
