@@ -98,6 +98,12 @@ pub fn parse_assignment(text: &str) -> Result<(String, String)> {
             text.escape_debug()
         )));
     };
+    if k.is_empty() {
+        return Err(Error::refused(format!(
+            "'{}' has no key before '='; write KEY=VALUE",
+            text.escape_debug()
+        )));
+    }
     check_key(k)?;
     check_value(k, v)?;
     Ok((k.to_string(), v.to_string()))

@@ -19,3 +19,4 @@ mod status;
 mod equivalence;
 mod slug;
 mod tar;
+mod plumbing;

@@ -4,9 +4,7 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 
 use crate::common::Env;
-use crate::fixtures::{
-    current, files_below, is_root, manifests, mode, rel_env, sh, store, uid, write_slug,
-};
+use crate::fixtures::{current, files_below, is_root, manifests, mode, rel_env, sh, store, uid};
 
 #[test]
 fn init_creates_the_layout_and_makes_no_release() {
@@ -365,5 +363,4 @@ fn trusted_stores_are_used_and_keep_their_owner() {
         r.ok().line()
     };
     assert_eq!(slug.len(), 64);
-    let _ = write_slug; // used elsewhere
 }
