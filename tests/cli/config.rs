@@ -137,7 +137,7 @@ fn invalid_keys_and_malformed_assignments_are_refused_and_write_nothing() {
         ),
         (
             vec!["config:set", "=x"],
-            "rel: error: '' is not a valid config key; use letters, digits and _, not starting with a digit\n",
+            "rel: error: '=x' has no key before '='; write KEY=VALUE\n",
         ),
         (
             vec!["config:set", "GOOD=1", "FOO"],
