@@ -20,3 +20,4 @@ mod equivalence;
 mod slug;
 mod tar;
 mod plumbing;
+mod fsck_gc;
