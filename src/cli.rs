@@ -14,7 +14,12 @@ use crate::commands;
 ///
 /// Every deploy, config change and add-on change makes a new numbered
 /// release (v1, v2, ...) in the app's store, .releases/; rollback makes a new
-/// release that copies an old one. See rel(1).
+/// release that copies an old one. Porcelain commands (deploy, releases,
+/// rollback, config, addons, ...) are for people; plumbing commands
+/// (write-slug, write-release, activate, ...) are for scripts.
+///
+/// Manual pages: rel(1), rel-COMMAND(1) (rel-releases-info(1) for
+/// releases:info), rel-store(5), rel-hooks(5).
 #[derive(Debug, Parser)]
 #[command(name = "rel", version, max_term_width = 100)]
 pub struct Cli {
@@ -26,7 +31,7 @@ pub struct Cli {
     #[arg(long, value_name = "SECS", global = true)]
     pub lock_timeout: Option<f64>,
 
-    /// Print no status lines, only data and errors
+    /// Print no status lines or progress, only data, warnings and errors
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
@@ -37,61 +42,147 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a store in PATH (default: the working directory)
+    ///
+    /// Creates PATH/.releases (and PATH, if missing) and makes no release:
+    /// the first deploy, config change or add-on change is v1. The app's
+    /// name defaults to the directory's name. The store is private to its
+    /// owner; --group lets one group read it, for an app that runs as
+    /// another user.
     Init(commands::init::InitArgs),
     /// Store a directory or tar stream as a slug, release it and switch to it
+    ///
+    /// SOURCE is a directory, or - for a tar stream (plain or zstd) on
+    /// standard input. The slug leaves out .git/ and .releases/ at any depth
+    /// and whatever .slugignore (gitignore syntax, at the root of SOURCE)
+    /// names; symlinks that leave the slug, device files and fifos are
+    /// refused, and nothing is stored. The new release keeps the current
+    /// config and add-ons; its change reads "Deploy" and seven hex digits of
+    /// the commit (--commit, or HEAD when SOURCE is a git work tree), or of
+    /// the slug id. The release hook runs in the new checkout; if it
+    /// succeeds, the release becomes current and the restart hook runs.
+    ///
+    /// A slug identical to the current release's makes no release and says
+    /// so (exit status 0), unless --force. With keep = N in settings.toml,
+    /// rel gc --keep N runs after the deploy.
     Deploy(commands::deploy::DeployArgs),
     /// List the release history, newest first
+    ///
+    /// A header names the app and the current release, then one line per
+    /// release: version, change, who made it, and when (relative under 24
+    /// hours, else local time). Failed and pruned releases say so after
+    /// their change. Descriptions are never cut.
     Releases(commands::releases::ReleasesArgs),
     /// Show one release
+    ///
+    /// Change, By, When, Addons and Config of the release, and whether
+    /// rel rollback would accept it (Rollback: yes, or no and why: failed,
+    /// pruned, or add-ons differ).
     #[command(name = "releases:info")]
     ReleasesInfo(commands::releases_info::ReleasesInfoArgs),
     /// Print what the release hook printed for a release
+    ///
+    /// The release hook's output (standard output and standard error,
+    /// merged) is kept in the store with each release it ran for.
     #[command(name = "releases:output")]
     ReleasesOutput(commands::releases_output::ReleasesOutputArgs),
     /// Make a new release that copies an earlier one's slug and config
+    ///
+    /// The new release copies the slug, config and add-ons of REV (default:
+    /// the newest succeeded, unpruned release before current), runs the
+    /// release hook, becomes current, and says how to undo it. Refused,
+    /// changing nothing, when REV failed, was pruned by gc, or its add-ons
+    /// differ from the current ones (add-ons are external resources: the
+    /// refusal names the addons: commands that would make them match).
     Rollback(commands::rollback::RollbackArgs),
     /// Show the current release's config vars
     Config(commands::config::ConfigArgs),
     /// Print the value of one config var
+    ///
+    /// Exits with status 1 when the current release has no such var.
     #[command(name = "config:get")]
     ConfigGet(commands::config::ConfigGetArgs),
     /// Set config vars, making a new release
+    ///
+    /// Keys match [A-Za-z_][A-Za-z0-9_]*; values are UTF-8 without NUL and
+    /// may hold newlines. Setting values that are already set makes no
+    /// release (exit status 0), so scripts can run it again and again.
     #[command(name = "config:set")]
     ConfigSet(commands::config::ConfigSetArgs),
     /// Remove config vars, making a new release
+    ///
+    /// Removing keys that are not set makes no release (exit status 0).
     #[command(name = "config:unset")]
     ConfigUnset(commands::config::ConfigUnsetArgs),
     /// List the current release's add-ons
     Addons(commands::addons::AddonsArgs),
     /// Add an add-on, making a new release
+    ///
+    /// rel records the add-on {name, service, plan} in the release; it
+    /// provisions nothing. The config vars given with --config join the
+    /// release's config and leave it with the add-on.
     #[command(name = "addons:add")]
     AddonsAdd(commands::addons::AddonsAddArgs),
     /// Remove an add-on and its config vars, making a new release
     #[command(name = "addons:remove")]
     AddonsRemove(commands::addons::AddonsRemoveArgs),
     /// Move an add-on to another plan, making a new release
+    ///
+    /// PLAN is a plan of the add-on's service, as PLAN or SERVICE:PLAN.
+    /// addons:upgrade and addons:downgrade differ only in the change they
+    /// record. Moving to the plan it is on makes no release.
     #[command(name = "addons:upgrade")]
     AddonsUpgrade(commands::addons::AddonsPlanArgs),
     /// Move an add-on to another plan, making a new release
+    ///
+    /// PLAN is a plan of the add-on's service, as PLAN or SERVICE:PLAN.
+    /// addons:upgrade and addons:downgrade differ only in the change they
+    /// record. Moving to the plan it is on makes no release.
     #[command(name = "addons:downgrade")]
     AddonsDowngrade(commands::addons::AddonsPlanArgs),
     /// Run a command in a release's checkout with its config vars
+    ///
+    /// rel replaces itself with CMD (exec), in the checkout of the release
+    /// (default: current) and with its config vars, REL_VERSION, REL_SLUG
+    /// and REL_APP added to the environment: signals and the exit status
+    /// are CMD's. Made for systemd's ExecStart=.
     Exec(commands::exec::ExecArgs),
     /// Show what changed between two releases
+    ///
+    /// With no release, compares the one before current with current; with
+    /// one, that release with current. Lists config keys (+ added, - removed,
+    /// ~ changed; values only with --values), add-ons, and files (A, M, D).
+    /// The cost grows with the change, not with the slug.
     Diff(commands::diff::DiffArgs),
     /// Show the current release and anything out of sync
+    ///
+    /// The current release, its checkout, the store's size, and each thing
+    /// out of sync with the command that repairs it.
     Status(commands::status::StatusArgs),
 
     /// Store a directory or tar stream as a slug and print its id
+    ///
+    /// The same ingest as deploy: .slugignore is honoured, .git/ and
+    /// .releases/ are left out, unsafe entries are refused. Makes no
+    /// release and takes no lock.
     #[command(name = "write-slug")]
     WriteSlug(commands::write_slug::WriteSlugArgs),
     /// List the entries of a slug
+    ///
+    /// One line per entry: mode, kind (file, exec, link, dir), id, size, a
+    /// tab, and the name (quoted with C escapes when it is not plain UTF-8;
+    /// as it is with -z).
     #[command(name = "ls-slug")]
     LsSlug(commands::ls_slug::LsSlugArgs),
     /// Materialise a slug into a new or empty directory
+    ///
+    /// Every file is verified against its id as it is written; on any error
+    /// DEST is left as it was.
     #[command(name = "checkout-slug")]
     CheckoutSlug(commands::checkout_slug::CheckoutSlugArgs),
     /// Write a slug as a tar stream on standard output
+    ///
+    /// The stream is the same bytes for the same slug: owner 0, mtime 0,
+    /// modes 0644 and 0755.
     #[command(name = "export-slug")]
     ExportSlug(commands::export_slug::ExportSlugArgs),
     /// Print an object's kind, size or content
@@ -104,6 +195,12 @@ pub enum Command {
     #[command(name = "read-config")]
     ReadConfig(commands::write_config::ReadConfigArgs),
     /// Run the release phase and write a release manifest; print its version
+    ///
+    /// Takes the lock, allocates the next version, checks the slug out, runs
+    /// the release hook (unless --no-hook) and writes the manifest as
+    /// succeeded or failed. Does not activate: see rel activate. Exits with
+    /// status 1 if the release failed. With --copy-of REV the release copies
+    /// REV's slug, config and add-ons (a rollback).
     #[command(name = "write-release")]
     WriteRelease(commands::write_release::WriteReleaseArgs),
     /// Print a release's manifest
@@ -113,13 +210,31 @@ pub enum Command {
     #[command(name = "rev-parse")]
     RevParse(commands::rev_parse::RevParseArgs),
     /// Make a release current and restart the app
+    ///
+    /// Checks the release out if needed, replaces CURRENT (the commit
+    /// point), then the current link, then runs the restart hook. Refuses a
+    /// failed or pruned release.
     Activate(commands::activate::ActivateArgs),
     /// Verify every object, manifest and reference in the store
+    ///
+    /// Reads every object and checks its hash, every manifest, the objects
+    /// each release needs, and CURRENT. Prints one problem per line on
+    /// standard output and exits with status 1 if there is any; a current
+    /// link that lags CURRENT is a warning, repaired by --repair.
     Fsck(commands::fsck::FsckArgs),
     /// Delete objects and checkouts that no kept release needs
+    ///
+    /// Keeps the artifacts of the N newest succeeded releases, the current
+    /// release, the default rollback target, and failed releases newer than
+    /// the oldest kept one. Never deletes manifests (the history), configs,
+    /// release output, or objects younger than the grace period. Releases
+    /// whose slug is deleted are pruned: they cannot be rolled back to.
     Gc(commands::gc::GcArgs),
 
     /// Write man pages or shell completions into a directory, for packagers
+    ///
+    /// The pages and scripts are generated from the same definitions as
+    /// rel's own argument parsing, so they match this binary.
     Generate(commands::generate::GenerateArgs),
 }
 
