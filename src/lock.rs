@@ -14,7 +14,16 @@ use crate::store::Store;
 /// Proof that the lock is held; released on drop (or when the process dies).
 #[derive(Debug)]
 pub struct LockGuard {
-    _file: File,
+    file: File,
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        // Still held here: clear our description, so that whoever takes the
+        // lock next without writing one (flock(1), a backup script) is not
+        // shown as us. Best effort, as the description itself.
+        let _ = self.file.set_len(0);
+    }
 }
 
 /// Takes the lock. When another writer holds it, calls `on_wait` once with a
@@ -80,7 +89,7 @@ pub fn acquire(
     let _ = file.set_len(0);
     let _ = file.seek(SeekFrom::Start(0));
     let _ = file.write_all(info.as_bytes());
-    Ok(LockGuard { _file: file })
+    Ok(LockGuard { file })
 }
 
 fn describe_holder(file: &mut File) -> String {
@@ -88,9 +97,22 @@ fn describe_holder(file: &mut File) -> String {
     let _ = file.seek(SeekFrom::Start(0));
     let _ = file.read_to_string(&mut text);
     let text = text.trim();
-    if text.is_empty() {
-        "another rel process".to_string()
+    // A holder killed before it could clear its description left it behind;
+    // the process that holds the lock now is someone else.
+    let writer_gone = text
+        .strip_prefix("pid ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|pid| pid.parse::<libc::pid_t>().ok())
+        .is_some_and(|pid| !alive(pid));
+    if text.is_empty() || writer_gone {
+        "another process (not a rel writer that says who it is)".to_string()
     } else {
         text.to_string()
     }
+}
+
+fn alive(pid: libc::pid_t) -> bool {
+    // SAFETY: kill with signal 0 only checks that the process exists.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }

@@ -73,7 +73,9 @@ impl Ctx {
 
     /// Takes the writers' lock, saying on stderr who holds it if we wait.
     pub fn lock(&self, store: &Store) -> Result<LockGuard> {
-        let quiet = self.quiet;
+        // With --lock-timeout the wait is bounded, and a timeout's error
+        // names the holder: one line, for the scripts that set it.
+        let quiet = self.quiet || self.lock_timeout.is_some();
         let mut on_wait = |holder: &str| {
             if !quiet {
                 eprintln!(

@@ -21,3 +21,4 @@ mod slug;
 mod tar;
 mod plumbing;
 mod fsck_gc;
+mod lock;
