@@ -83,6 +83,8 @@ impl Progress for TermProgress {
         let bar = ProgressBar::with_draw_target(total_files, ProgressDrawTarget::stderr_with_hz(8))
             .with_style(self.style(phase, total_files.is_some()))
             .with_message(phase.to_string());
+        // Draw now: a phase that ends before the first tick still shows.
+        bar.tick();
         bar.enable_steady_tick(Duration::from_millis(250));
         if let Ok(mut slot) = self.bar.lock() {
             *slot = Some(bar);

@@ -22,3 +22,6 @@ mod tar;
 mod plumbing;
 mod fsck_gc;
 mod lock;
+mod terminal;
+mod completions;
+mod progress;
