@@ -124,9 +124,10 @@ pub fn repair_current_link(store: &Store, _lock: &LockGuard) -> Result<bool> {
 
 fn replace_link(store: &Store, slug: &Id) -> Result<()> {
     let link = store.current_link();
-    let tmp = store
-        .app_dir
-        .join(format!(".current.tmp-{}", std::process::id()));
+    // Made in the store's tmp/ (same file system, so the rename is atomic):
+    // a writer killed before the rename leaves nothing in the app directory,
+    // and gc sweeps tmp/.
+    let tmp = store.temp_path("current-link");
     let _ = fs::remove_file(&tmp);
     std::os::unix::fs::symlink(link_target(slug), &tmp).map_err(io_at("create", &tmp))?;
     store.adopt(&tmp)?;

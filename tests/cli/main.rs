@@ -25,3 +25,4 @@ mod lock;
 mod terminal;
 mod completions;
 mod progress;
+mod crash;
