@@ -26,3 +26,5 @@ mod terminal;
 mod completions;
 mod progress;
 mod crash;
+mod man;
+mod generated;
