@@ -28,7 +28,7 @@ pub struct Cli {
     pub chdir: Option<PathBuf>,
 
     /// Fail instead of waiting more than SECS seconds for the store's lock
-    #[arg(long, value_name = "SECS", global = true)]
+    #[arg(long, value_name = "SECS", global = true, value_parser = parse_seconds)]
     pub lock_timeout: Option<f64>,
 
     /// Print no status lines or progress, only data, warnings and errors
@@ -236,6 +236,14 @@ pub enum Command {
     /// The pages and scripts are generated from the same definitions as
     /// rel's own argument parsing, so they match this binary.
     Generate(commands::generate::GenerateArgs),
+}
+
+/// A number of seconds, 0 or more (a bad one is a usage error, exit 2).
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s >= 0.0 => Ok(s),
+        _ => Err(format!("'{text}' is not a number of seconds, 0 or more")),
+    }
 }
 
 /// Global options, for commands.

@@ -22,13 +22,15 @@ pub enum Error {
     NotAStore(PathBuf),
     #[error("object {0} is corrupt: {1}; run 'rel fsck' to see the damage")]
     Corrupt(Id, String),
-    #[error("no object {0} in the store")]
+    #[error("no object {0} in the store; check the id, or run 'rel fsck' if a release names it")]
     MissingObject(Id),
     #[error(
         "unknown revision '{0}'; name a release as vN, N, current or current~K (see 'rel releases')"
     )]
     UnknownRevision(String),
-    #[error("timed out after {secs}s waiting for the lock held by {holder}")]
+    #[error(
+        "timed out after {secs}s waiting for the lock held by {holder}; try again later, or wait longer with --lock-timeout"
+    )]
     LockTimeout { secs: f64, holder: String },
     /// Bad input or a refused request; the message is complete.
     #[error("{0}")]

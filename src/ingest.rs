@@ -346,7 +346,7 @@ pub fn ingest_tar(
                 continue;
             }
             return Err(Error::refused(format!(
-                "tar entry '{}' has no name",
+                "tar entry '{}' has no name; nothing was stored",
                 show(&raw)
             )));
         }

@@ -160,7 +160,10 @@ pub fn write_release(
     let mut names: Vec<&str> = new.addons.iter().map(|a| a.name.as_str()).collect();
     names.sort_unstable();
     if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-        return Err(Error::refused(format!("two add-ons are named '{}'", w[0])));
+        return Err(Error::refused(format!(
+            "two add-ons are named '{}'; give each add-on its own NAME",
+            w[0]
+        )));
     }
     let version = history::latest_version(store) + 1;
     let mut release = Release {

@@ -183,7 +183,7 @@ impl Store {
             let release = crate::history::resolve(self, &rev, text)?;
             return release.slug.ok_or_else(|| {
                 Error::refused(format!(
-                    "release v{} has no slug (nothing deployed yet)",
+                    "release v{} has no slug: nothing was deployed before it; deploy first (rel deploy DIR)",
                     release.version
                 ))
             });
@@ -212,8 +212,9 @@ impl Store {
             let tree = self.read_tree(&tree_id)?;
             let entry = tree.find(part).cloned().ok_or_else(|| {
                 Error::refused(format!(
-                    "no path '{}' in slug {}",
+                    "no path '{}' in slug {}; list its paths with 'rel ls-slug -r {}'",
                     String::from_utf8_lossy(path),
+                    slug.short(),
                     slug.short()
                 ))
             })?;

@@ -54,7 +54,9 @@ pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
     let who = author(args.by.as_deref())?;
     let commit = match &args.commit {
         Some(c) if c.trim().is_empty() || c.contains(char::is_whitespace) => {
-            anyhow::bail!("--commit '{c}' is not a revision")
+            anyhow::bail!(
+                "--commit '{c}' is not a revision; give the commit id, as in --commit \"$(git rev-parse HEAD)\""
+            )
         }
         Some(c) => Some(c.clone()),
         None if args.source.as_os_str() != "-" => git_head(&ctx.start_dir()?.join(&args.source)),

@@ -42,5 +42,8 @@ pub fn run(ctx: &Ctx, args: ExecArgs) -> Result<ExitCode> {
         .current_dir(&dir)
         .envs(env)
         .exec();
-    anyhow::bail!("could not run '{}': {err}", program.to_string_lossy())
+    anyhow::bail!(
+        "could not run '{}': {err}; name a program in the release's checkout (as bin/web) or on PATH",
+        program.to_string_lossy()
+    )
 }

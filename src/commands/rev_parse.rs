@@ -26,7 +26,7 @@ pub fn run(ctx: &Ctx, args: RevParseArgs) -> Result<ExitCode> {
     if args.slug {
         let Some(slug) = release.slug else {
             anyhow::bail!(
-                "{} has no slug: nothing was deployed before it",
+                "{} has no slug: nothing was deployed before it; deploy first (rel deploy DIR)",
                 release.name()
             );
         };

@@ -45,11 +45,15 @@ pub struct WriteReleaseArgs {
 /// Parses `NAME=PLAN` into an add-on record.
 pub fn parse_addon(text: &str) -> Result<Addon> {
     let Some((name, plan)) = text.split_once('=') else {
-        anyhow::bail!("--addon '{text}' is not NAME=PLAN");
+        anyhow::bail!(
+            "--addon '{text}' is not NAME=PLAN; write it as in --addon cache=memcachier:dev"
+        );
     };
     let service = plan.split(':').next().unwrap_or("");
     if name.is_empty() || service.is_empty() {
-        anyhow::bail!("--addon '{text}' is not NAME=PLAN");
+        anyhow::bail!(
+            "--addon '{text}' is not NAME=PLAN; write it as in --addon cache=memcachier:dev"
+        );
     }
     Ok(Addon {
         name: name.to_string(),

@@ -345,7 +345,7 @@ impl Store {
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(Error::refused(format!("no object matches '{text}'")));
+                return Err(no_match(&text));
             }
             Err(e) => return Err(io_at("read", &dir)(e)),
         };
@@ -364,7 +364,7 @@ impl Store {
                 found = Some(id);
             }
         }
-        found.ok_or_else(|| Error::refused(format!("no object matches '{text}'")))
+        found.ok_or_else(|| no_match(&text))
     }
 
     /// Every object id in the store, in no particular order.
@@ -387,6 +387,12 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+fn no_match(text: &str) -> Error {
+    Error::refused(format!(
+        "no object matches '{text}'; check the id (rel ls-slug and rel rev-parse print ids)"
+    ))
 }
 
 fn not_an_id(text: &str) -> Error {

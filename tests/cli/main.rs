@@ -28,3 +28,4 @@ mod progress;
 mod crash;
 mod man;
 mod generated;
+mod errors;
