@@ -28,6 +28,19 @@ pub fn export_slug(store: &Store, slug: &Id, out: &mut dyn Write) -> Result<()> 
             read_error(e, "write", Path::new("standard output"))
         }
     };
+    // The root first, as `tar -C DIR -c .` writes it: the stream of an
+    // empty slug then still holds an entry, and write-slug, which refuses a
+    // tar with none, reads it back as the same (empty) slug.
+    let mut root = tar::Header::new_gnu();
+    root.set_entry_type(tar::EntryType::Directory);
+    root.set_mode(0o755);
+    root.set_size(0);
+    root.set_uid(0);
+    root.set_gid(0);
+    root.set_mtime(0);
+    builder
+        .append_data(&mut root, ".", std::io::empty())
+        .map_err(write_err)?;
     while let Some((tree_id, dir)) = stack.pop() {
         let tree = store.read_tree(&tree_id)?;
         // Directories are pushed in reverse so they come out in order.

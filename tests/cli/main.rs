@@ -29,3 +29,4 @@ mod crash;
 mod man;
 mod generated;
 mod errors;
+mod props;

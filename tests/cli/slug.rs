@@ -460,3 +460,19 @@ fn materialize_helper_matches_snapshot() {
     assert!(matches!(snap.get(&b"link"[..]), Some(Item::Link(_))));
     assert_eq!(snap.get(&b"empty"[..]), Some(&Item::Dir));
 }
+
+#[test]
+fn an_empty_slug_exports_and_reads_back() {
+    let env = Env::new();
+    env.init();
+    fs::create_dir(env.path("nothing")).unwrap();
+    let slug = write_slug(&env, "nothing");
+    assert_eq!(env.rel(["ls-slug", &slug]).ok().stdout, "");
+    let tar = env.rel(["export-slug", &slug]).ok().raw_stdout;
+    assert_eq!(write_slug_stdin(&env, &tar), slug);
+    // GNU tar's stream of an empty directory, too.
+    let tar = tar_of(&env, "tar -C nothing -cf - .");
+    assert_eq!(write_slug_stdin(&env, &tar), slug);
+    env.rel(["checkout-slug", &slug, "../out"]).ok();
+    assert!(snapshot(&env.path("out")).is_empty());
+}
