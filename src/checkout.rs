@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io;
+use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ use crate::error::{Error, Result, io_at};
 use crate::id::{Id, Kind};
 use crate::progress::Progress;
 use crate::store::Store;
-use crate::store::objects::read_error;
+use crate::store::objects::{SMALL_FILE, read_error};
 use crate::tree::EntryKind;
 
 struct FileJob {
@@ -160,14 +160,40 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
 
 fn write_file(store: &Store, job: &FileJob, modes: Modes) -> Result<()> {
     let mode = if job.exec { modes.exec } else { modes.file };
-    let mut reader = store.open_object(&job.id)?;
-    let mut out = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(&job.path)
-        .map_err(io_at("create", &job.path))?;
-    io::copy(&mut reader, &mut out).map_err(|e| read_error(e, "write", &job.path))?;
+    let create = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&job.path)
+            .map_err(io_at("create", &job.path))
+    };
+    if job.size <= SMALL_FILE {
+        // Whole in memory with the thread's zstd context: one read, one write.
+        let (header, bytes) = store.read_whole(&job.id)?;
+        if header.kind != Kind::Blob {
+            return Err(Error::Corrupt(
+                job.id,
+                format!("a {}, not a blob", header.kind),
+            ));
+        }
+        let mut out = create()?;
+        out.write_all(&bytes).map_err(io_at("write", &job.path))?;
+    } else {
+        let mut reader = store.open_object(&job.id)?;
+        let mut out = create()?;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = reader
+                .read(&mut buf)
+                .map_err(|e| read_error(e, "write", &job.path))?;
+            if n == 0 {
+                break;
+            }
+            out.write_all(&buf[..n])
+                .map_err(io_at("write", &job.path))?;
+        }
+    }
     if modes.exact {
         set_mode(&job.path, mode)?;
     }
@@ -239,7 +265,7 @@ impl Store {
             let inside = checkout.join(shared);
             let target_dir = self.shared_dir().join(shared);
             if !target_dir.exists() {
-                fs::create_dir_all(&target_dir).map_err(io_at("create", &target_dir))?;
+                self.create_dirs_adopted(&self.app_dir, &target_dir)?;
             }
             match fs::symlink_metadata(&inside) {
                 Ok(m) if m.is_dir() => {
@@ -249,7 +275,7 @@ impl Store {
                 Err(_) => {}
             }
             if let Some(parent) = inside.parent() {
-                fs::create_dir_all(parent).map_err(io_at("create", parent))?;
+                self.create_dirs_adopted(checkout, parent)?;
             }
             // checkouts/<id>/a/b → ../../../../shared/a/b: up through the
             // path's own directories, the checkout, checkouts/ and .releases/.
@@ -261,6 +287,27 @@ impl Store {
             target.push("shared");
             target.push(shared);
             std::os::unix::fs::symlink(&target, &inside).map_err(io_at("create", &inside))?;
+            self.adopt(&inside)?;
+        }
+        Ok(())
+    }
+
+    /// `create_dir_all(dir)` below `base`, each new directory given to the
+    /// store's owner when root writes into a trusted store: the app, which
+    /// runs as the owner, must be able to write its shared paths.
+    fn create_dirs_adopted(&self, base: &Path, dir: &Path) -> Result<()> {
+        let mut missing = Vec::new();
+        let mut at = dir;
+        while !at.exists() && at != base {
+            missing.push(at.to_path_buf());
+            match at.parent() {
+                Some(p) => at = p,
+                None => break,
+            }
+        }
+        fs::create_dir_all(dir).map_err(io_at("create", dir))?;
+        for d in missing.iter().rev() {
+            self.adopt(d)?;
         }
         Ok(())
     }

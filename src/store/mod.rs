@@ -94,6 +94,9 @@ pub struct Store {
     gid: Option<u32>,
     /// Owner given to what root writes into another user's trusted store.
     adopt: Option<(u32, u32)>,
+    /// `objects/`, opened once, so an object's path resolves in two steps
+    /// (see `objects.rs`).
+    objects_fd: std::sync::OnceLock<std::os::fd::OwnedFd>,
 }
 
 impl Store {
@@ -131,6 +134,7 @@ impl Store {
             settings,
             gid,
             adopt: None,
+            objects_fd: Default::default(),
         };
         // Build in a temporary sibling and rename, so a store is either
         // absent or complete.
@@ -214,6 +218,7 @@ impl Store {
             settings,
             gid,
             adopt,
+            objects_fd: Default::default(),
         })
     }
 

@@ -11,11 +11,14 @@
 //! bytes as good. Durability is not per object: a release commit calls
 //! [`Store::sync_all`] once before any manifest names new objects.
 
+use std::cell::RefCell;
 use std::ffi::CString;
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, Result, io_at};
@@ -32,6 +35,21 @@ const BUF: usize = 1 << 20;
 /// An existing object older than this is touched when a new slug needs it,
 /// so `gc --grace` never sweeps what a concurrent writer is about to name.
 const FRESHEN_AFTER: Duration = Duration::from_secs(600);
+
+thread_local! {
+    /// zstd contexts reused by every small object a thread writes or reads:
+    /// making a context costs more than compressing a typical source file.
+    static COMPRESSOR: RefCell<Option<(i32, zstd::bulk::Compressor<'static>)>> =
+        const { RefCell::new(None) };
+    static DECOMPRESSOR: RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { RefCell::new(None) };
+}
+
+/// Whether new objects are made as unnamed files (`O_TMPFILE`) in their fan
+/// directory and linked into place, which costs one directory entry instead
+/// of a create in `tmp/` and a rename. Turned off for the process the first
+/// time the file system (or a missing `/proc`) refuses.
+static UNNAMED_FILES: AtomicBool = AtomicBool::new(true);
 
 /// Kind and size, from an object's header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,24 +102,52 @@ impl Store {
         fs::symlink_metadata(self.object_path(id)).is_ok()
     }
 
-    /// Whether the object exists; if it does and is old, touches it (see
-    /// [`FRESHEN_AFTER`]).
-    fn has_object_fresh(&self, id: &Id) -> bool {
-        let path = self.object_path(id);
-        match fs::symlink_metadata(&path) {
-            Ok(meta) => {
-                let old = meta
-                    .modified()
-                    .ok()
-                    .and_then(|m| SystemTime::now().duration_since(m).ok())
-                    .is_some_and(|age| age > FRESHEN_AFTER);
-                if old {
-                    touch(&path);
-                }
-                true
-            }
-            Err(_) => false,
+    /// `objects/`, opened once per process.
+    fn objects_fd(&self) -> Result<BorrowedFd<'_>> {
+        use std::os::fd::AsFd;
+        if let Some(fd) = self.objects_fd.get() {
+            return Ok(fd.as_fd());
         }
+        let dir = self.objects_dir();
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY)
+            .open(&dir)
+            .map_err(io_at("open", &dir))?;
+        let _ = self.objects_fd.set(OwnedFd::from(file));
+        Ok(self.objects_fd.get().expect("set just above").as_fd())
+    }
+
+    /// Whether the object exists; if it does and is old, touches it (see
+    /// [`FRESHEN_AFTER`]). Exported for ingest's stat cache, whose hits name
+    /// blobs without reading them.
+    pub(crate) fn has_object_fresh(&self, id: &Id) -> bool {
+        let Ok(dir) = self.objects_fd() else {
+            return false;
+        };
+        let rel = relative_name(id);
+        // SAFETY: `st` is plain data the call fills in; `rel` is NUL-terminated
+        // and `dir` an open directory for the duration of the calls.
+        unsafe {
+            let mut st: libc::stat = std::mem::zeroed();
+            if libc::fstatat(
+                dir.as_raw_fd(),
+                rel.as_ptr(),
+                &mut st,
+                libc::AT_SYMLINK_NOFOLLOW,
+            ) != 0
+            {
+                return false;
+            }
+            let now = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            if now - st.st_mtime > FRESHEN_AFTER.as_secs() as i64 {
+                // A failure only means the object may look older to gc than it is.
+                libc::utimensat(dir.as_raw_fd(), rel.as_ptr(), std::ptr::null(), 0);
+            }
+        }
+        true
     }
 
     /// Stores `bytes` as an object of `kind`.
@@ -110,9 +156,111 @@ impl Store {
         if self.has_object_fresh(&id) {
             return Ok(id);
         }
-        let mut w = self.object_writer(kind, bytes.len() as u64)?;
-        w.write_all(bytes).map_err(io_at("write", &w.tmp))?;
-        w.finish(Some(id))
+        let encoded = encode(kind, bytes, self.settings.compression)
+            .map_err(io_at("compress", &self.object_path(&id)))?;
+        self.put_object(&id, &encoded)?;
+        Ok(id)
+    }
+
+    /// Puts an encoded object (see [`encode`]) in place: an unnamed file in
+    /// its fan directory linked to its name, else a file in `tmp/` renamed.
+    /// An object that appears meanwhile (a concurrent writer) is as good.
+    fn put_object(&self, id: &Id, encoded: &[u8]) -> Result<()> {
+        if UNNAMED_FILES.load(Ordering::Relaxed) {
+            match self.link_unnamed(id, encoded) {
+                Ok(true) => return Ok(()),
+                Ok(false) => UNNAMED_FILES.store(false, Ordering::Relaxed),
+                Err(e) => return Err(e),
+            }
+        }
+        let tmp = self.temp_path("object");
+        let result = (|| {
+            let mut file = self.create_file(&tmp, self.read_only_mode(false))?;
+            file.write_all(encoded).map_err(io_at("write", &tmp))?;
+            drop(file);
+            let dest = self.object_path(id);
+            if let Some(fan) = dest.parent() {
+                self.create_dir(fan)?;
+            }
+            fs::rename(&tmp, &dest).map_err(io_at("store", &dest))
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    /// The `O_TMPFILE` way of [`put_object`](Self::put_object). `Ok(false)`:
+    /// not supported here, use the other way.
+    fn link_unnamed(&self, id: &Id, encoded: &[u8]) -> Result<bool> {
+        let dir = self.objects_fd()?;
+        let hex = id.to_hex();
+        let fan = CString::new(&hex[..2]).expect("hex has no NUL");
+        let rel = relative_name(id);
+        let mode = self.read_only_mode(false);
+        let open = || {
+            // SAFETY: a NUL-terminated name relative to an open directory; the
+            // returned descriptor is owned below.
+            let fd = unsafe {
+                libc::openat(
+                    dir.as_raw_fd(),
+                    fan.as_ptr(),
+                    libc::O_TMPFILE | libc::O_WRONLY | libc::O_CLOEXEC,
+                    mode,
+                )
+            };
+            if fd < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                // SAFETY: `fd` was just opened and is owned by no one else.
+                Ok(unsafe { File::from_raw_fd(fd) })
+            }
+        };
+        let mut file = match open() {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                self.create_dir(&self.objects_dir().join(&hex[..2]))?;
+                match open() {
+                    Ok(f) => f,
+                    Err(_) => return Ok(false),
+                }
+            }
+            Err(_) => return Ok(false),
+        };
+        let path = self.object_path(id);
+        if self.group_readable() {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(fs::Permissions::from_mode(mode))
+                .map_err(io_at("set the mode of", &path))?;
+        }
+        if let Some((uid, gid)) = self.adopt {
+            std::os::unix::fs::fchown(&file, Some(uid), Some(self.gid.unwrap_or(gid)))
+                .map_err(io_at("change the owner of", &path))?;
+        }
+        file.write_all(encoded).map_err(io_at("write", &path))?;
+        let proc = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))
+            .expect("digits have no NUL");
+        // SAFETY: NUL-terminated paths; `file` stays open across the call.
+        let rc = unsafe {
+            libc::linkat(
+                libc::AT_FDCWD,
+                proc.as_ptr(),
+                dir.as_raw_fd(),
+                rel.as_ptr(),
+                libc::AT_SYMLINK_FOLLOW,
+            )
+        };
+        if rc == 0 {
+            return Ok(true);
+        }
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EEXIST) => Ok(true),
+            Some(libc::ENOENT | libc::EPERM | libc::EACCES | libc::EOPNOTSUPP | libc::EXDEV) => {
+                Ok(false)
+            }
+            _ => Err(io_at("store", &path)(e)),
+        }
     }
 
     /// Stores the regular file at `path` as a blob. Reads it once if its
@@ -217,10 +365,7 @@ impl Store {
             if staging.has(&id) || self.has_object_fresh(&id) {
                 return Ok(id);
             }
-            let mut w = self.object_writer(kind, size)?;
-            w.write_all(&buf).map_err(io_at("write", &w.tmp))?;
-            let id = w.finish_to(Some(id), Some(&staging.dir))?;
-            staging.add(id);
+            self.write_staged(staging, kind, &id, &buf)?;
             return Ok(id);
         }
         let mut w = self.object_writer(kind, size)?;
@@ -241,15 +386,33 @@ impl Store {
         Ok(id)
     }
 
+    /// Writes the object of `bytes` (whose id is `id`) into `staging`.
+    pub(crate) fn write_staged(
+        &self,
+        staging: &Staging,
+        kind: Kind,
+        id: &Id,
+        bytes: &[u8],
+    ) -> Result<()> {
+        let path = staging.dir.join(id.to_hex());
+        let encoded =
+            encode(kind, bytes, self.settings.compression).map_err(io_at("compress", &path))?;
+        let mut file = match self.create_file(&path, self.read_only_mode(false)) {
+            Ok(f) => f,
+            // Staged by another thread of this ingest meanwhile.
+            Err(_) if staging.has(id) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        file.write_all(&encoded).map_err(io_at("write", &path))?;
+        staging.add(*id);
+        Ok(())
+    }
+
     fn object_writer(&self, kind: Kind, size: u64) -> Result<ObjectWriter<'_>> {
         let tmp = self.temp_path("object");
         let file = self.create_file(&tmp, self.read_only_mode(false))?;
         let mut out = BufWriter::with_capacity(256 << 10, file);
-        let header = format!("rel {} {}", kind.name(), size);
-        let mut frame = Vec::with_capacity(8 + header.len());
-        frame.extend_from_slice(&SKIPPABLE_MAGIC.to_le_bytes());
-        frame.extend_from_slice(&(header.len() as u32).to_le_bytes());
-        frame.extend_from_slice(header.as_bytes());
+        let frame = header_frame(kind, size);
         let start = || -> io::Result<zstd::stream::write::Encoder<'static, BufWriter<File>>> {
             out.write_all(&frame)?;
             let mut enc = zstd::stream::write::Encoder::new(out, self.settings.compression)?;
@@ -313,17 +476,28 @@ impl Store {
     /// Reads a whole object of `kind` into memory: for trees and configs,
     /// which are small, never for blobs of unknown size.
     pub fn read_small(&self, id: &Id, kind: Kind) -> Result<Vec<u8>> {
-        let mut r = self.open_object(id)?;
-        if r.header.kind != kind {
+        let (header, bytes) = self.read_whole(id)?;
+        if header.kind != kind {
             return Err(Error::refused(format!(
                 "object {id} is a {}, not a {kind}",
-                r.header.kind
+                header.kind
             )));
         }
-        let mut out = Vec::with_capacity(r.header.size.min(1 << 24) as usize);
-        r.read_to_end(&mut out)
-            .map_err(|e| read_error(e, "read", &self.object_path(id)))?;
-        Ok(out)
+        Ok(bytes)
+    }
+
+    /// Reads, decompresses and verifies a whole object in memory, with the
+    /// thread's reused zstd context: for objects known to be small (trees,
+    /// configs, blobs whose tree entry says so). Objects larger than
+    /// [`WHOLE_LIMIT`] are refused as corrupt: nothing rel writes is read so.
+    pub fn read_whole(&self, id: &Id) -> Result<(Header, Vec<u8>)> {
+        let path = self.object_path(id);
+        let file = match fs::read(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Error::MissingObject(*id)),
+            Err(e) => return Err(io_at("read", &path)(e)),
+        };
+        decode(id, &file).map_err(|e| read_error(e, "read", &path))
     }
 
     /// Resolves a full id or a unique prefix of at least 6 hex digits.
@@ -408,6 +582,82 @@ fn changed(path: &Path) -> Error {
     ))
 }
 
+/// `ab/cdef…`: an object's path relative to `objects/`.
+fn relative_name(id: &Id) -> CString {
+    let hex = id.to_hex();
+    CString::new(format!("{}/{}", &hex[..2], &hex[2..])).expect("hex has no NUL")
+}
+
+/// The skippable frame that starts every object: `rel <kind> <size>`.
+fn header_frame(kind: Kind, size: u64) -> Vec<u8> {
+    let header = format!("rel {} {}", kind.name(), size);
+    let mut frame = Vec::with_capacity(8 + header.len());
+    frame.extend_from_slice(&SKIPPABLE_MAGIC.to_le_bytes());
+    frame.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    frame.extend_from_slice(header.as_bytes());
+    frame
+}
+
+/// The bytes of an object file holding `bytes`: the header frame, then one
+/// zstd frame (with its content size), made with the thread's context.
+fn encode(kind: Kind, bytes: &[u8], level: i32) -> io::Result<Vec<u8>> {
+    let mut out = header_frame(kind, bytes.len() as u64);
+    out.reserve(zstd::zstd_safe::compress_bound(bytes.len()));
+    let start = out.len() as u64;
+    COMPRESSOR.with(|cell| -> io::Result<()> {
+        let mut cell = cell.borrow_mut();
+        if !matches!(&*cell, Some((l, _)) if *l == level) {
+            *cell = Some((level, zstd::bulk::Compressor::new(level)?));
+        }
+        let (_, compressor) = cell.as_mut().expect("made just above");
+        let mut cursor = io::Cursor::new(&mut out);
+        cursor.set_position(start);
+        compressor.compress_to_buffer(bytes, &mut cursor)?;
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The largest object [`Store::read_whole`] decodes in memory.
+pub const WHOLE_LIMIT: u64 = 64 << 20;
+
+/// Decodes and verifies a whole object file held in memory.
+fn decode(id: &Id, file: &[u8]) -> io::Result<(Header, Vec<u8>)> {
+    let mut rest = file;
+    let header = read_header(&mut rest, id)?;
+    if header.size > WHOLE_LIMIT {
+        return Err(corrupt_io(*id, "larger than expected"));
+    }
+    let mut out = Vec::with_capacity(header.size as usize);
+    DECOMPRESSOR
+        .with(|cell| -> io::Result<()> {
+            let mut cell = cell.borrow_mut();
+            if cell.is_none() {
+                *cell = Some(zstd::bulk::Decompressor::new()?);
+            }
+            let d = cell.as_mut().expect("made just above");
+            d.decompress_to_buffer(rest, &mut out)?;
+            Ok(())
+        })
+        .map_err(|e| {
+            if e.to_string().contains("too small") {
+                // The output filled up: there was more than the header said.
+                corrupt_io(*id, "longer than its header says")
+            } else {
+                corrupt_io(*id, format!("cannot decompress ({e})"))
+            }
+        })?;
+    if out.len() as u64 != header.size {
+        return Err(corrupt_io(*id, "shorter than its header says"));
+    }
+    let mut hasher = header.kind.hasher();
+    hasher.update(&out);
+    if Id::from(hasher.finalize()) != *id {
+        return Err(corrupt_io(*id, "content does not match its id"));
+    }
+    Ok((header, out))
+}
+
 fn read_header(r: &mut dyn Read, id: &Id) -> io::Result<Header> {
     let mut fixed = [0u8; 8];
     r.read_exact(&mut fixed)
@@ -443,17 +693,6 @@ fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(n)
-}
-
-fn touch(path: &Path) {
-    let Ok(c) = CString::new(path.as_os_str().as_bytes()) else {
-        return;
-    };
-    // SAFETY: a valid NUL-terminated path; a null `times` means "now". A
-    // failure only means the object may look older to gc than it is.
-    unsafe {
-        libc::utimensat(libc::AT_FDCWD, c.as_ptr(), std::ptr::null(), 0);
-    }
 }
 
 /// Streams content into a new object: hashes, counts and compresses.
