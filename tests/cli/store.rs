@@ -364,3 +364,50 @@ fn trusted_stores_are_used_and_keep_their_owner() {
     };
     assert_eq!(slug.len(), 64);
 }
+
+#[test]
+fn shared_paths_root_makes_in_a_trusted_store_are_the_owners() {
+    if !is_root() {
+        return;
+    }
+    let env = Env::new();
+    env.init();
+    let settings = store(&env).join("settings.toml");
+    let text = fs::read_to_string(&settings).unwrap();
+    let text = text.replace("shared = []", "shared = [\"log\", \"tmp/cache\"]");
+    assert!(text.contains("tmp/cache"), "{text}");
+    fs::write(&settings, text).unwrap();
+    env.source("src", "one");
+    give_away(&env);
+    rel_env(
+        &env,
+        "app",
+        &["deploy", "../src"],
+        &[("SUDO_UID", "65534")],
+        None,
+    )
+    .ok();
+    for p in [
+        "app/shared",
+        "app/shared/log",
+        "app/shared/tmp",
+        "app/shared/tmp/cache",
+    ] {
+        assert_eq!(uid(&env.path(p)), OTHER, "{p} is root's");
+    }
+    let slug = rel_env(
+        &env,
+        "app",
+        &["rev-parse", "--slug", "current"],
+        &[("SUDO_UID", "65534")],
+        None,
+    )
+    .ok()
+    .line();
+    let checkout = store(&env).join("checkouts").join(&slug);
+    for p in ["log", "tmp", "tmp/cache"] {
+        assert_eq!(uid(&checkout.join(p)), OTHER, "checkout {p} is root's");
+    }
+    // The app, running as the owner, can write its logs.
+    assert!(fs::read_link(checkout.join("log")).is_ok());
+}
