@@ -27,8 +27,11 @@ impl Revision {
     pub fn parse(text: &str) -> Result<Revision> {
         Self::parse_release_name(text)
             .or_else(|| {
-                text.parse::<u64>()
-                    .ok()
+                // Digits only: u64's parser would also take "+5".
+                text.bytes()
+                    .all(|b| b.is_ascii_digit())
+                    .then(|| text.parse::<u64>().ok())
+                    .flatten()
                     .filter(|&n| n > 0)
                     .map(Revision::Version)
             })
@@ -43,8 +46,10 @@ impl Revision {
                 b,
                 if k.is_empty() {
                     1
-                } else {
+                } else if k.bytes().all(|b| b.is_ascii_digit()) {
                     k.parse::<u64>().ok()?
+                } else {
+                    return None;
                 },
             ),
             None => (text, 0),
@@ -180,7 +185,19 @@ mod tests {
         assert_eq!(Revision::parse("current").unwrap(), Revision::Current(0));
         assert_eq!(Revision::parse("current~2").unwrap(), Revision::Current(2));
         assert_eq!(Revision::parse("v5~1").unwrap(), Revision::Before(5, 1));
-        for bad in ["vabc", "v-1", "v0", "0", "", "v", "current~x", "head"] {
+        for bad in [
+            "vabc",
+            "v-1",
+            "v0",
+            "0",
+            "",
+            "v",
+            "current~x",
+            "head",
+            "+5",
+            "v+5",
+            "current~+1",
+        ] {
             assert!(Revision::parse(bad).is_err(), "{bad}");
         }
     }

@@ -411,6 +411,10 @@ fn rev_parse_resolves_revisions() {
         "head",
         "",
         "v1.5",
+        "+1",
+        "v+1",
+        "current~+1",
+        "current~-1",
     ] {
         env.rel(["rev-parse", bad])
             .code(1)
