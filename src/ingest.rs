@@ -429,6 +429,34 @@ pub fn ingest_tar(
                             size: *size,
                         }
                     }
+                    // GNU tar writes a hard-linked symlink as a hard link:
+                    // another symlink with the same target, judged anew
+                    // where it stands.
+                    Some(Node::Stored {
+                        kind: EntryKind::Symlink,
+                        id,
+                        size,
+                    }) if target.as_ref().and_then(|t| link_targets.get(t)).is_some() => {
+                        let (id, size) = (*id, *size);
+                        let link_to = target
+                            .as_ref()
+                            .and_then(|t| link_targets.get(t))
+                            .cloned()
+                            .unwrap_or_default();
+                        if !link_stays_inside(&path, &link_to) {
+                            return Err(Error::refused(format!(
+                                "tar entry '{}' is a symlink that points outside the slug (to '{}'); nothing was stored",
+                                show(&raw),
+                                show(&link_to)
+                            )));
+                        }
+                        link_targets.insert(path.clone(), link_to);
+                        Node::Stored {
+                            kind: EntryKind::Symlink,
+                            id,
+                            size,
+                        }
+                    }
                     _ => {
                         return Err(Error::refused(format!(
                             "tar entry '{}' is a hard link to '{}', which is not a file earlier in the stream; nothing was stored",

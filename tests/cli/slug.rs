@@ -476,3 +476,29 @@ fn an_empty_slug_exports_and_reads_back() {
     env.rel(["checkout-slug", &slug, "../out"]).ok();
     assert!(snapshot(&env.path("out")).is_empty());
 }
+
+#[test]
+fn hard_linked_symlinks_from_gnu_tar_are_symlinks() {
+    let env = Env::new();
+    env.init();
+    env.write("src/target.txt", "t\n");
+    fs::create_dir(env.path("src/sub")).unwrap();
+    std::os::unix::fs::symlink("target.txt", env.path("src/l1")).unwrap();
+    // A hard link to the symlink itself, not to what it points to.
+    sh(&env, "ln -P src/l1 src/l2 && ln -P src/l1 src/sub/l3");
+    let dir = write_slug(&env, "src");
+    let tar = tar_of(&env, "tar -C src -cf - .");
+    // sub/l3 -> target.txt is fine as a link (dangling there); the stream
+    // gives the tree the directory gives.
+    assert_eq!(write_slug_stdin(&env, &tar), dir);
+    // One that would leave the slug from where it stands is refused.
+    fs::create_dir_all(env.path("esc/a/b")).unwrap();
+    std::os::unix::fs::symlink("../x", env.path("esc/a/b/l1")).unwrap();
+    sh(&env, "ln -P esc/a/b/l1 esc/l2");
+    let tar = tar_of(&env, "tar -C esc -cf - .");
+    let objects = object_count(&env);
+    let run = crate::fixtures::rel_stdin_early_exit(&env, &["write-slug", "-"], &tar);
+    assert_eq!(run.code, 1, "{run:#?}");
+    run.fails_with("l2");
+    assert_eq!(object_count(&env), objects);
+}
