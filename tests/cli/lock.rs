@@ -78,7 +78,7 @@ fn a_waiting_writer_says_who_holds_the_lock() {
             format!("pid {pid} "),
             "user tester".to_string(),
             "config:set A=1".to_string(),
-            "since 20".to_string(),
+            " since ".to_string(),
         ] {
             assert!(run.stderr.contains(&want), "{want} missing: {run:#?}");
         }
