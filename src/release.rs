@@ -85,6 +85,14 @@ pub fn current_link_lags(store: &Store) -> Result<Option<String>> {
     };
     let want = link_target(&slug);
     match fs::read_link(store.current_link()) {
+        // The right link to a checkout that is gone (removed by hand) leads
+        // nowhere: repairing it checks the slug out again.
+        Ok(have) if have == want && !store.checkout_path(&slug).is_dir() => Ok(Some(format!(
+            "'{}' leads to the checkout of slug {}, which is missing (CURRENT is {})",
+            store.current_link().display(),
+            slug.short(),
+            release.name()
+        ))),
         Ok(have) if have == want => Ok(None),
         Ok(have) => Ok(Some(format!(
             "'{}' points to '{}', but CURRENT is {} (slug {})",

@@ -313,3 +313,27 @@ fn settings_keep_runs_gc_after_each_deploy() {
     assert!(!store(&env).join("checkouts").join(&first).exists());
     env.rel(["fsck"]).ok();
 }
+
+#[test]
+fn a_current_link_into_a_missing_checkout_is_repaired() {
+    let env = Env::new();
+    env.init();
+    let slug = deployed(&env, "one");
+    let checkout = store(&env).join("checkouts").join(&slug);
+    crate::fixtures::sh(
+        &env,
+        &format!("chmod -R u+w '{0}' && rm -rf '{0}'", checkout.display()),
+    );
+    assert!(!env.path("app/current/index.html").exists());
+    let run = env.rel(["fsck"]).ok();
+    assert!(
+        run.stderr.contains("warning") && run.stderr.contains("missing"),
+        "{run:#?}"
+    );
+    env.rel(["fsck", "--repair"]).ok();
+    assert_eq!(
+        fs::read_to_string(env.path("app/current/index.html")).unwrap(),
+        "one"
+    );
+    assert!(!env.rel(["fsck"]).ok().stderr.contains("warning"));
+}
