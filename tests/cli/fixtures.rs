@@ -227,6 +227,11 @@ pub fn awkward_tree(root: &Path) {
         file(b"a name longer than 100 bytes\n", false),
     );
     items.insert(b"dangling".to_vec(), Item::Link(b"not-there".to_vec()));
+    // A link target longer than a tar header holds.
+    items.insert(
+        b"deep/longlink".to_vec(),
+        Item::Link(format!("er/{long}").into_bytes()),
+    );
     materialize(root, &items);
 }
 
