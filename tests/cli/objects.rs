@@ -237,3 +237,72 @@ fn objects_are_stored_once() {
         "tmp/ is left clean"
     );
 }
+
+/// write-slug takes no lock: writers of the same objects race to put each
+/// in place, and every one of them must succeed with the same id.
+#[test]
+fn parallel_writers_of_the_same_objects_all_succeed() {
+    let env = Env::new();
+    env.init();
+    for i in 0..40 {
+        env.write(&format!("src/d{}/f{i}.txt", i % 4), &format!("file {i}\n"));
+    }
+    let big: String = (0..200_000).map(|i| format!("{i}\n")).collect();
+    env.write("src/big.txt", &big);
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            env.cmd_in("app")
+                .args(["write-slug", "../src"])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ids.push(String::from_utf8(out.stdout).unwrap().trim().to_string());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    env.rel(["fsck"]).ok();
+    // The same through tar streams.
+    let tar = sh(&env, "tar -C src -cf - .");
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            let mut c = env
+                .cmd_in("app")
+                .args(["write-slug", "-"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn");
+            let mut stdin = c.stdin.take().expect("stdin");
+            let tar = tar.clone();
+            let w = std::thread::spawn(move || {
+                use std::io::Write;
+                stdin.write_all(&tar).expect("write");
+            });
+            (c, w)
+        })
+        .collect();
+    for (child, w) in children {
+        let out = child.wait_with_output().expect("wait");
+        w.join().expect("writer");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), ids[0]);
+    }
+    env.rel(["fsck"]).ok();
+}
