@@ -98,6 +98,13 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
                 .push(format!("{name}: {what} {id} is missing")),
         };
         need(&release.config, Kind::Config, "config", &mut report);
+        if let Some(of) = release.rollback_of
+            && (of >= v || !versions.contains(&of))
+        {
+            report.problems.push(format!(
+                "{name}: rollback_of names v{of}, which is not an earlier release"
+            ));
+        }
         if let Some(out) = &release.output {
             need(out, Kind::Blob, "release output", &mut report);
         }

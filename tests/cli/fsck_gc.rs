@@ -337,3 +337,35 @@ fn a_current_link_into_a_missing_checkout_is_repaired() {
     );
     assert!(!env.rel(["fsck"]).ok().stderr.contains("warning"));
 }
+
+#[test]
+fn fsck_checks_what_a_manifest_names() {
+    let env = Env::new();
+    env.init();
+    let slug = deployed(&env, "one");
+    env.rel([
+        "write-release",
+        "--copy-of",
+        "v1",
+        "--change",
+        "Rollback to v1",
+    ])
+    .ok();
+    env.rel(["fsck"]).ok();
+    let path = store(&env).join("releases/v2.toml");
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains("rollback_of = 1"), "{text}");
+    fs::remove_file(&path).unwrap();
+    fs::write(&path, text.replace("rollback_of = 1", "rollback_of = 7")).unwrap();
+    let run = env.rel(["fsck"]).code(1);
+    assert!(
+        run.stdout.contains("v2") && run.stdout.contains("v7"),
+        "{run:#?}"
+    );
+    // A slug that is not a tree.
+    let blob = entry_id(&env, &slug, "index.html");
+    fs::remove_file(&path).unwrap();
+    fs::write(&path, text.replace(&slug, &blob)).unwrap();
+    let run = env.rel(["fsck"]).code(1);
+    assert!(run.stdout.contains(&blob), "{run:#?}");
+}
