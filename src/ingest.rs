@@ -13,6 +13,8 @@ use std::io::{BufRead, BufReader, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use rayon::prelude::*;
@@ -20,6 +22,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result, io_at};
 use crate::id::{Id, Kind};
 use crate::progress::Progress;
+use crate::statcache::{self, FileStat, StatCache};
 use crate::store::Store;
 use crate::store::objects::Staging;
 use crate::tree::{Entry, EntryKind, Tree};
@@ -89,8 +92,20 @@ fn show(path: &[u8]) -> String {
     String::from_utf8_lossy(path).into_owned()
 }
 
+/// A regular file found by the scan of a directory.
+struct SourceFile {
+    path: PathBuf,
+    /// Relative to the source root: the stat cache's key.
+    rel: Vec<u8>,
+    stat: FileStat,
+}
+
 /// Stores the directory `root` as a slug (or, without a store, only hashes it).
+///
+/// With a store, files whose stat matches the stat cache (`.releases/index`,
+/// see [`crate::statcache`]) are not read: their blob is already stored.
 pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -> Result<Ingested> {
+    let start = SystemTime::now();
     let meta = fs::metadata(root).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::refused(format!(
             "'{}' does not exist; name the directory to deploy, or - for a tar stream on stdin",
@@ -105,8 +120,9 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
         )));
     }
     let ignore = slugignore(root)?;
-    let mut files: Vec<(PathBuf, u64)> = Vec::new();
-    let tree = scan(root, root, b"", &ignore, &mut files)?;
+    let found = Mutex::new(Vec::new());
+    let tree = scan(root, b"", &ignore, &found)?;
+    let files: Vec<SourceFile> = found.into_inner().unwrap_or_else(|e| e.into_inner());
     if let Node::Dir(children) = &tree
         && let Some((path, target)) = link_chain_escape(children, &HashMap::new())
     {
@@ -117,22 +133,45 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
         )));
     }
 
+    // The cache is keyed by the canonical source path; without one, no cache.
+    let canonical = store.and_then(|_| fs::canonicalize(root).ok());
+    let cache = match (store, &canonical) {
+        (Some(store), Some(root)) => StatCache::load(store, root),
+        _ => StatCache::default(),
+    };
     progress.start("Hashing", Some(files.len() as u64));
     let ids: Vec<Id> = files
         .par_iter()
-        .map(|(path, size)| {
+        .map(|file| {
+            let size = file.stat.size;
             let id = match store {
-                Some(store) => store.write_blob_file(path, *size),
-                None => hash_file(path, *size),
+                Some(store) => match cache.get(&file.rel, &file.stat) {
+                    Some(id) if store.has_object_fresh(&id) => Ok(id),
+                    _ => store.write_blob_file(&file.path, size),
+                },
+                None => hash_file(&file.path, size),
             };
-            progress.add(1, *size);
+            progress.add(1, size);
             id
         })
         .collect::<Result<_>>()?;
     progress.finish();
 
-    let mut stats = IngestStats::default();
-    let (slug, _) = build(store, &tree, &ids, &files, &mut stats)?;
+    let sizes: Vec<u64> = files.iter().map(|f| f.stat.size).collect();
+    let (slug, _) = build(store, &tree, &ids, &sizes)?;
+    if let (Some(store), Some(root)) = (store, &canonical) {
+        let entries = files
+            .iter()
+            .zip(&ids)
+            .filter(|(f, _)| f.stat.settled(start))
+            .map(|(f, id)| (f.rel.as_slice(), f.stat, *id))
+            .collect();
+        statcache::save(store, root, &cache, entries);
+    }
+    let stats = IngestStats {
+        files: files.len() as u64,
+        bytes: sizes.iter().sum(),
+    };
     Ok(Ingested { slug, stats })
 }
 
@@ -155,14 +194,16 @@ fn slugignore(root: &Path) -> Result<Gitignore> {
     })
 }
 
+/// Reads the directory `dir` (at `rel` in the slug) and, in parallel, its
+/// subdirectories. Files are numbered in the order they are found.
 fn scan(
-    root: &Path,
     dir: &Path,
     rel: &[u8],
     ignore: &Gitignore,
-    files: &mut Vec<(PathBuf, u64)>,
+    files: &Mutex<Vec<SourceFile>>,
 ) -> Result<Node> {
     let mut children = BTreeMap::new();
+    let mut subdirs = Vec::new();
     for entry in fs::read_dir(dir).map_err(io_at("read", dir))? {
         let entry = entry.map_err(io_at("read", dir))?;
         let name = entry.file_name().as_bytes().to_vec();
@@ -175,18 +216,27 @@ fn scan(
         } else {
             [rel, b"/", &name].concat()
         };
-        let meta = fs::symlink_metadata(&path).map_err(io_at("read", &path))?;
+        // Relative to the open directory: no walk of the whole path.
+        let meta = entry.metadata().map_err(io_at("read", &path))?;
         let ft = meta.file_type();
-        if ignore
-            .matched(Path::new(OsStr::from_bytes(&rel_path)), ft.is_dir())
-            .is_ignore()
+        if !ignore.is_empty()
+            && ignore
+                .matched(Path::new(OsStr::from_bytes(&rel_path)), ft.is_dir())
+                .is_ignore()
         {
             continue;
         }
         let node = if ft.is_dir() {
-            scan(root, &path, &rel_path, ignore, files)?
+            subdirs.push((name, path, rel_path));
+            continue;
         } else if ft.is_file() {
-            files.push((path, meta.len()));
+            let file = SourceFile {
+                path,
+                rel: rel_path,
+                stat: FileStat::of(&meta),
+            };
+            let mut files = files.lock().unwrap_or_else(|e| e.into_inner());
+            files.push(file);
             Node::File {
                 index: files.len() - 1,
                 exec: meta.mode() & 0o111 != 0,
@@ -217,7 +267,11 @@ fn scan(
         };
         children.insert(name, node);
     }
-    let _ = root;
+    let scanned: Vec<(Vec<u8>, Node)> = subdirs
+        .into_par_iter()
+        .map(|(name, path, rel_path)| Ok((name, scan(&path, &rel_path, ignore, files)?)))
+        .collect::<Result<_>>()?;
+    children.extend(scanned);
     Ok(Node::Dir(children))
 }
 
@@ -234,62 +288,69 @@ fn hash_file(path: &Path, size: u64) -> Result<Id> {
     Ok(Id::from(hasher.finalize()))
 }
 
-/// Writes (or only hashes) the trees of `node`, bottom-up.
-fn build(
-    store: Option<&Store>,
-    node: &Node,
-    ids: &[Id],
-    files: &[(PathBuf, u64)],
-    stats: &mut IngestStats,
-) -> Result<(Id, u64)> {
+/// Writes (or only hashes) the trees of `node`, bottom-up, sibling
+/// directories in parallel. `ids` and `sizes` are those of the numbered files.
+fn build(store: Option<&Store>, node: &Node, ids: &[Id], sizes: &[u64]) -> Result<(Id, u64)> {
     let Node::Dir(children) = node else {
         unreachable!("build starts at a directory");
     };
-    let mut entries = Vec::with_capacity(children.len());
-    for (name, child) in children {
-        let (kind, id, size) = match child {
-            Node::File { index, exec } => {
-                stats.files += 1;
-                stats.bytes += files[*index].1;
-                let kind = if *exec {
-                    EntryKind::Executable
-                } else {
-                    EntryKind::File
-                };
-                (kind, ids[*index], files[*index].1)
-            }
-            Node::Link { target } => {
-                let id = match store {
-                    Some(store) => store.write_bytes(Kind::Blob, target)?,
-                    None => Kind::Blob.id_of(target),
-                };
-                (EntryKind::Symlink, id, target.len() as u64)
-            }
-            Node::Dir(_) => {
-                let (id, size) = build(store, child, ids, files, stats)?;
-                (EntryKind::Dir, id, size)
-            }
-            Node::Stored { kind, id, size } => {
-                if matches!(kind, EntryKind::File | EntryKind::Executable) {
-                    stats.files += 1;
-                    stats.bytes += size;
+    let entries = children
+        .par_iter()
+        .map(|(name, child)| {
+            let (kind, id, size) = match child {
+                Node::File { index, exec } => {
+                    let kind = if *exec {
+                        EntryKind::Executable
+                    } else {
+                        EntryKind::File
+                    };
+                    (kind, ids[*index], sizes[*index])
                 }
-                (*kind, *id, *size)
-            }
-        };
-        entries.push(Entry {
-            kind,
-            name: name.clone(),
-            size,
-            id,
-        });
-    }
+                Node::Link { target } => {
+                    let id = match store {
+                        Some(store) => store.write_bytes(Kind::Blob, target)?,
+                        None => Kind::Blob.id_of(target),
+                    };
+                    (EntryKind::Symlink, id, target.len() as u64)
+                }
+                Node::Dir(_) => {
+                    let (id, size) = build(store, child, ids, sizes)?;
+                    (EntryKind::Dir, id, size)
+                }
+                Node::Stored { kind, id, size } => (*kind, *id, *size),
+            };
+            Ok(Entry {
+                kind,
+                name: name.clone(),
+                size,
+                id,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let tree = Tree::new(entries)?;
     match store {
         Some(store) => store.write_tree(&tree),
         None => {
             let bytes = tree.encode();
             Ok((Kind::Tree.id_of(&bytes), bytes.len() as u64))
+        }
+    }
+}
+
+/// Files and bytes of a slug's regular files.
+fn count(dir: &BTreeMap<Vec<u8>, Node>, stats: &mut IngestStats) {
+    for node in dir.values() {
+        match node {
+            Node::Stored {
+                kind: EntryKind::File | EntryKind::Executable,
+                size,
+                ..
+            } => {
+                stats.files += 1;
+                stats.bytes += size;
+            }
+            Node::Dir(children) => count(children, stats),
+            _ => {}
         }
     }
 }
@@ -501,9 +562,10 @@ pub fn ingest_tar(
     if let (Some(store), Some(staging)) = (store, staging) {
         staging.commit(store, |id| referenced.contains(id))?;
     }
-    let tree = Node::Dir(root);
     let mut stats = IngestStats::default();
-    let (slug, _) = build(store, &tree, &[], &[], &mut stats)?;
+    count(&root, &mut stats);
+    let tree = Node::Dir(root);
+    let (slug, _) = build(store, &tree, &[], &[])?;
     Ok(Ingested { slug, stats })
 }
 

@@ -30,3 +30,4 @@ mod man;
 mod generated;
 mod errors;
 mod props;
+mod statcache;

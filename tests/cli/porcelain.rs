@@ -37,7 +37,8 @@ fn walk(dir: &Path, root: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
             .to_string_lossy()
             .into_owned();
         let kind = entry.file_type().expect("file type");
-        if name == ".releases/lock" {
+        // The lock, and the stat cache (only a cache: a redeploy may refresh it).
+        if name == ".releases/lock" || name == ".releases/index" {
             continue;
         }
         if kind.is_dir() {
