@@ -143,7 +143,7 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
         }
         Err(e) => report.problems.push(e.to_string()),
     }
-    if let Ok(Some(lag)) = release::current_link_lags(store) {
+    if let Ok(Some(lag)) = release::current_link_broken(store) {
         report.warnings.push(format!(
             "{lag}; repair with 'rel fsck --repair' or 'rel activate current'"
         ));

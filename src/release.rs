@@ -85,14 +85,6 @@ pub fn current_link_lags(store: &Store) -> Result<Option<String>> {
     };
     let want = link_target(&slug);
     match fs::read_link(store.current_link()) {
-        // The right link to a checkout that is gone (removed by hand) leads
-        // nowhere: repairing it checks the slug out again.
-        Ok(have) if have == want && !store.checkout_path(&slug).is_dir() => Ok(Some(format!(
-            "'{}' leads to the checkout of slug {}, which is missing (CURRENT is {})",
-            store.current_link().display(),
-            slug.short(),
-            release.name()
-        ))),
         Ok(have) if have == want => Ok(None),
         Ok(have) => Ok(Some(format!(
             "'{}' points to '{}', but CURRENT is {} (slug {})",
@@ -109,9 +101,32 @@ pub fn current_link_lags(store: &Store) -> Result<Option<String>> {
     }
 }
 
+/// As [`current_link_lags`], and also when the link is right but the
+/// checkout it leads to is gone (removed by hand): `current` leads nowhere,
+/// and the repair checks the slug out again.
+pub fn current_link_broken(store: &Store) -> Result<Option<String>> {
+    if let Some(lag) = current_link_lags(store)? {
+        return Ok(Some(lag));
+    }
+    let Some(release) = history::current_release(store)? else {
+        return Ok(None);
+    };
+    Ok(release
+        .slug
+        .filter(|slug| !store.checkout_path(slug).is_dir())
+        .map(|slug| {
+            format!(
+                "'{}' leads to the checkout of slug {}, which is missing (CURRENT is {})",
+                store.current_link().display(),
+                slug.short(),
+                release.name()
+            )
+        }))
+}
+
 /// Relinks `current` to CURRENT's checkout (materialising it if needed).
 pub fn repair_current_link(store: &Store, _lock: &LockGuard) -> Result<bool> {
-    if current_link_lags(store)?.is_none() {
+    if current_link_broken(store)?.is_none() {
         return Ok(false);
     }
     let Some(release) = history::current_release(store)? else {
