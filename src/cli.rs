@@ -169,8 +169,9 @@ pub enum Command {
     /// List the entries of a slug
     ///
     /// One line per entry: mode, kind (file, exec, link, dir), id, size, a
-    /// tab, and the name (quoted with C escapes when it is not plain UTF-8;
-    /// as it is with -z).
+    /// tab, and the path from the slug's root, so a line can be given back as
+    /// PATH (quoted with C escapes when it is not plain UTF-8; as it is with
+    /// -z).
     #[command(name = "ls-slug")]
     LsSlug(commands::ls_slug::LsSlugArgs),
     /// Materialise a slug into a new or empty directory
