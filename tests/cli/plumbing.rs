@@ -595,3 +595,25 @@ fn hooks_that_are_not_executable_are_not_run() {
     .ok();
     assert_eq!(show_json(&env, "v1")["status"], "succeeded");
 }
+
+#[test]
+fn hooks_never_read_rels_standard_input() {
+    let Setup { env, slug, config } = setup();
+    env.hook("release", "#!/bin/sh\ncat > \"$OUT/release-stdin\"\n");
+    env.hook("restart", "#!/bin/sh\ncat > \"$OUT/restart-stdin\"\n");
+    let args = [
+        "write-release",
+        "--slug",
+        &slug,
+        "--config",
+        &config,
+        "--change",
+        "x",
+    ];
+    env.rel_stdin(args, b"not for the hook\n").ok();
+    env.rel_stdin(["activate", "v1"], b"not for the hook\n")
+        .ok();
+    assert_eq!(read(&env, "out/release-stdin"), "");
+    assert_eq!(read(&env, "out/restart-stdin"), "");
+    assert!(env.path("out/restart-stdin").exists());
+}
