@@ -141,6 +141,12 @@ fn init_group_makes_the_store_group_readable_never_world_readable() {
     env.source("src", "one");
     env.rel(["deploy", "../src"]).ok();
     env.rel(["config:set", "SECRET=x"]).ok();
+    // Through a tar stream (staged objects) and a release hook (its output).
+    env.hook("release", "#!/bin/sh\necho released\n");
+    env.write("src/index.html", "two");
+    let tar = sh(&env, "tar -C src -cf - .");
+    env.rel_stdin(["deploy", "-"], &tar).ok();
+    std::fs::remove_file(store(&env).join("hooks/release")).unwrap();
     let s = store(&env);
     for entry in std::iter::once(s.clone()).chain(walk_all(&s)) {
         let meta = fs::symlink_metadata(&entry).unwrap();
@@ -342,7 +348,24 @@ fn trusted_stores_are_used_and_keep_their_owner() {
         )
         .ok();
     }
-    assert_eq!(manifests(&env), (1..=6).collect::<Vec<_>>());
+    // A tar stream (staged objects) and a release hook (its output kept).
+    env.hook("release", "#!/bin/sh\necho released\n");
+    sh(
+        &env,
+        &format!("chown -h {OTHER}:{OTHER} app/.releases/hooks/release"),
+    );
+    fs::write(env.path("src/index.html"), "from tar").unwrap();
+    let tar = sh(&env, "tar -C src -cf - .");
+    rel_env(
+        &env,
+        "app",
+        &["deploy", "-"],
+        &[("SUDO_UID", "65534")],
+        Some(&tar),
+    )
+    .ok();
+    fs::remove_file(store(&env).join("hooks/release")).unwrap();
+    assert_eq!(manifests(&env), (1..=7).collect::<Vec<_>>());
     // Everything root wrote belongs to the store's owner.
     let s = store(&env);
     for entry in walk_all(&s) {
