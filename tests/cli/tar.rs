@@ -317,3 +317,20 @@ fn a_truncated_zstd_stream_is_refused() {
     assert_eq!(object_count(&env), objects);
     assert_eq!(manifests(&env), vec![1]);
 }
+
+#[test]
+fn other_compressions_are_named() {
+    let env = env_with_a_release();
+    for (flag, name) in [("z", "gzip"), ("j", "bzip2"), ("J", "xz")] {
+        let tool = match flag {
+            "z" => "gzip",
+            "j" => "bzip2",
+            _ => "xz",
+        };
+        if !crate::common::have(tool) {
+            continue;
+        }
+        let tar = sh(&env, &format!("tar -C src -c{flag}f - ."));
+        refused(&env, &tar, name);
+    }
+}
