@@ -21,7 +21,8 @@ use crate::error::{Error, Result, io_at};
 use crate::id::{Id, Kind};
 use crate::progress::Progress;
 use crate::store::Store;
-use crate::store::objects::{SMALL_FILE, read_error};
+use crate::store::direct::DirectWriter;
+use crate::store::objects::{LARGE_FILE, SMALL_FILE, read_error};
 use crate::tree::EntryKind;
 
 struct FileJob {
@@ -128,9 +129,14 @@ pub fn materialize(
     }
     progress.start("Checking out", Some(files.len() as u64));
     files.par_iter().try_for_each(|job| -> Result<()> {
-        let linked = links
-            .and_then(|l| l.files.get(&(job.id, job.exec)))
-            .is_some_and(|src| fs::hard_link(src, &job.path).is_ok());
+        // A large blob this process just stored has a plain copy; others
+        // may be in the previous checkout.
+        let linked = store
+            .plain_copy(&job.id, job.exec)
+            .is_some_and(|src| fs::hard_link(src, &job.path).is_ok())
+            || links
+                .and_then(|l| l.files.get(&(job.id, job.exec)))
+                .is_some_and(|src| fs::hard_link(src, &job.path).is_ok());
         if !linked {
             write_file(store, job, modes)?;
             if adopt {
@@ -181,23 +187,31 @@ fn write_file(store: &Store, job: &FileJob, modes: Modes) -> Result<()> {
         out.write_all(&bytes).map_err(io_at("write", &job.path))?;
     } else {
         let mut reader = store.open_object(&job.id)?;
-        let mut out = create()?;
+        let out = create()?;
         let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = reader
-                .read(&mut buf)
-                .map_err(|e| read_error(e, "write", &job.path))?;
-            if n == 0 {
-                break;
-            }
-            out.write_all(&buf[..n])
+        if job.size >= LARGE_FILE {
+            copy(&mut reader, DirectWriter::new(out), &mut buf, &job.path)?
+                .finish()
                 .map_err(io_at("write", &job.path))?;
+        } else {
+            copy(&mut reader, out, &mut buf, &job.path)?;
         }
     }
     if modes.exact {
         set_mode(&job.path, mode)?;
     }
     Ok(())
+}
+
+/// Copies a verifying object reader to `out`.
+fn copy<W: Write>(reader: &mut dyn Read, mut out: W, buf: &mut [u8], path: &Path) -> Result<W> {
+    loop {
+        let n = reader.read(buf).map_err(|e| read_error(e, "write", path))?;
+        if n == 0 {
+            return Ok(out);
+        }
+        out.write_all(&buf[..n]).map_err(io_at("write", path))?;
+    }
 }
 
 impl Store {

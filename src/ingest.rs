@@ -24,7 +24,7 @@ use crate::id::{Id, Kind};
 use crate::progress::Progress;
 use crate::statcache::{self, FileStat, StatCache};
 use crate::store::Store;
-use crate::store::objects::Staging;
+use crate::store::objects::{LARGE_FILE, Staging};
 use crate::tree::{Entry, EntryKind, Tree};
 
 /// Names never stored, at any depth.
@@ -98,6 +98,7 @@ struct SourceFile {
     /// Relative to the source root: the stat cache's key.
     rel: Vec<u8>,
     stat: FileStat,
+    exec: bool,
 }
 
 /// Stores the directory `root` as a slug (or, without a store, only hashes it).
@@ -140,21 +141,43 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
         _ => StatCache::default(),
     };
     progress.start("Hashing", Some(files.len() as u64));
-    let ids: Vec<Id> = files
+    let cached = |file: &SourceFile| {
+        let store = store?;
+        cache
+            .get(&file.rel, &file.stat)
+            .filter(|id| store.has_object_fresh(id))
+    };
+    // Small files in parallel; large ones after, one at a time, each on
+    // every core (memory stays bounded whatever the tree holds).
+    let mut ids: Vec<Option<Id>> = files
         .par_iter()
         .map(|file| {
             let size = file.stat.size;
+            if let Some(id) = cached(file) {
+                progress.add(1, size);
+                return Ok(Some(id));
+            }
+            if store.is_some() && size >= LARGE_FILE {
+                return Ok(None);
+            }
             let id = match store {
-                Some(store) => match cache.get(&file.rel, &file.stat) {
-                    Some(id) if store.has_object_fresh(&id) => Ok(id),
-                    _ => store.write_blob_file(&file.path, size),
-                },
-                None => hash_file(&file.path, size),
+                Some(store) => store.write_blob_file(&file.path, size)?,
+                None => hash_file(&file.path, size)?,
             };
             progress.add(1, size);
-            id
+            Ok(Some(id))
         })
         .collect::<Result<_>>()?;
+    if let Some(store) = store {
+        for (file, id) in files.iter().zip(ids.iter_mut()) {
+            if id.is_none() {
+                let settled = file.stat.settled(start);
+                *id = Some(store.write_large_file(&file.path, &file.stat, settled, file.exec)?);
+                progress.add(1, file.stat.size);
+            }
+        }
+    }
+    let ids: Vec<Id> = ids.into_iter().flatten().collect();
     progress.finish();
 
     let sizes: Vec<u64> = files.iter().map(|f| f.stat.size).collect();
@@ -230,16 +253,18 @@ fn scan(
             subdirs.push((name, path, rel_path));
             continue;
         } else if ft.is_file() {
+            let exec = meta.mode() & 0o111 != 0;
             let file = SourceFile {
                 path,
                 rel: rel_path,
                 stat: FileStat::of(&meta),
+                exec,
             };
             let mut files = files.lock().unwrap_or_else(|e| e.into_inner());
             files.push(file);
             Node::File {
                 index: files.len() - 1,
-                exec: meta.mode() & 0o111 != 0,
+                exec,
             }
         } else if ft.is_symlink() {
             let target = fs::read_link(&path).map_err(io_at("read", &path))?;

@@ -6,6 +6,7 @@
 //! written is written to `tmp/` and renamed into place; a store of an unknown
 //! format, or owned by someone else and not trusted, is never touched.
 
+pub mod direct;
 pub mod objects;
 
 use std::ffi::{CString, OsStr};
@@ -97,6 +98,8 @@ pub struct Store {
     /// `objects/`, opened once, so an object's path resolves in two steps
     /// (see `objects.rs`).
     objects_fd: std::sync::OnceLock<std::os::fd::OwnedFd>,
+    /// Plain copies of large blobs stored by this process, for its checkout.
+    plain: objects::PlainCopies,
 }
 
 impl Store {
@@ -135,6 +138,7 @@ impl Store {
             gid,
             adopt: None,
             objects_fd: Default::default(),
+            plain: Default::default(),
         };
         // Build in a temporary sibling and rename, so a store is either
         // absent or complete.
@@ -219,6 +223,7 @@ impl Store {
             gid,
             adopt,
             objects_fd: Default::default(),
+            plain: Default::default(),
         })
     }
 

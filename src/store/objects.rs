@@ -14,7 +14,7 @@
 use std::cell::RefCell;
 use std::ffi::CString;
 use std::fs::{self, File};
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -23,15 +23,20 @@ use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, Result, io_at};
 use crate::id::{Id, Kind, is_hex};
+use crate::statcache::FileStat;
 use crate::store::Store;
+use crate::store::direct::DirectWriter;
 
 const SKIPPABLE_MAGIC: u32 = 0x184D_2A52;
 /// Files up to this size are read once into memory to hash and compress;
 /// larger ones stream in two passes (hash, then compress only if new).
 pub const SMALL_FILE: u64 = 1 << 20;
-/// Files at least this large are compressed on both cores.
-const PARALLEL_COMPRESS: u64 = 16 << 20;
+/// Files at least this large are stored one at a time, compressed on every
+/// core, and written past the page cache (see `direct.rs`).
+pub const LARGE_FILE: u64 = 16 << 20;
 const BUF: usize = 1 << 20;
+/// The read size for large files.
+const LARGE_BUF: usize = 4 << 20;
 /// An existing object older than this is touched when a new slug needs it,
 /// so `gc --grace` never sweeps what a concurrent writer is about to name.
 const FRESHEN_AFTER: Duration = Duration::from_secs(600);
@@ -314,6 +319,108 @@ impl Store {
         })
     }
 
+    /// Stores a file of at least [`LARGE_FILE`] bytes, found by a scan that
+    /// saw `stat` and started at a time `settled` says `stat` is older than
+    /// (see `statcache.rs`). Pass one hashes, reading the next 4 MiB while
+    /// the last is hashed; if the blob is new, pass two compresses on every
+    /// core, writes past the page cache and, when plain copies are kept
+    /// ([`keep_plain_copies`](Self::keep_plain_copies)), writes the bytes
+    /// once more as the checkout's copy. When the file's stat after pass two
+    /// is still `stat` and `settled`, nothing can have changed it since the
+    /// scan began, and pass two is not hashed again.
+    pub fn write_large_file(
+        &self,
+        path: &Path,
+        stat: &FileStat,
+        settled: bool,
+        exec: bool,
+    ) -> Result<Id> {
+        let size = stat.size;
+        let mut file = File::open(path).map_err(io_at("read", path))?;
+        let mut hasher = blake3::Hasher::new();
+        let mut cur = vec![0u8; LARGE_BUF];
+        let mut next = vec![0u8; LARGE_BUF];
+        let mut total = 0u64;
+        let mut n = read_full(&mut file, &mut cur).map_err(io_at("read", path))?;
+        while n > 0 {
+            total += n as u64;
+            let (read, ()) = rayon::join(
+                || read_full(&mut file, &mut next),
+                || {
+                    hasher.update(&cur[..n]);
+                },
+            );
+            n = read.map_err(io_at("read", path))?;
+            std::mem::swap(&mut cur, &mut next);
+        }
+        drop(next);
+        if total != size {
+            return Err(changed(path));
+        }
+        let id = Id::from(hasher.finalize());
+        if self.has_object_fresh(&id) {
+            return Ok(id);
+        }
+
+        let mut file = File::open(path).map_err(io_at("read", path))?;
+        let mut w = self.object_writer(Kind::Blob, size)?;
+        if settled {
+            w.hasher = None;
+        }
+        let mode = self.read_only_mode(exec);
+        let mut plain = match self.plain.enabled() {
+            true => {
+                let tmp = self.temp_path("plain");
+                let file = self.create_file(&tmp, mode)?;
+                Some((DirectWriter::new(file), PlainGuard(tmp)))
+            }
+            false => None,
+        };
+        loop {
+            let n = read_full(&mut file, &mut cur).map_err(io_at("read", path))?;
+            if n == 0 {
+                break;
+            }
+            w.write_all(&cur[..n]).map_err(|e| {
+                if e.kind() == io::ErrorKind::InvalidInput {
+                    changed(path)
+                } else {
+                    io_at("write", &w.tmp)(e)
+                }
+            })?;
+            if let Some((out, guard)) = &mut plain {
+                out.write_all(&cur[..n]).map_err(io_at("write", &guard.0))?;
+            }
+        }
+        if settled {
+            let now = file.metadata().map_err(io_at("read", path))?;
+            if FileStat::of(&now) != *stat {
+                return Err(changed(path));
+            }
+        }
+        let id = w.finish(Some(id)).map_err(|e| match e {
+            Error::Refused(_) => changed(path),
+            e => e,
+        })?;
+        if let Some((out, guard)) = plain {
+            out.finish().map_err(io_at("write", &guard.0))?;
+            self.plain.add(id, exec, guard);
+        }
+        Ok(id)
+    }
+
+    /// Keep plain copies of the large blobs this process stores, for its
+    /// own checkout (a deploy) to link (see [`PlainCopies`]).
+    pub fn keep_plain_copies(&self) {
+        self.plain.enable();
+    }
+
+    /// A plain copy of blob `id` with the mode of an `exec` file, if this
+    /// process made one.
+    pub(crate) fn plain_copy(&self, id: &Id, exec: bool) -> Option<PathBuf> {
+        self.plain.get(id, exec)
+    }
+
     /// Stores `size` bytes from `reader` as an object of `kind`, streaming.
     pub fn write_reader(&self, kind: Kind, size: u64, reader: &mut dyn Read) -> Result<Id> {
         if size <= SMALL_FILE {
@@ -411,15 +518,19 @@ impl Store {
     fn object_writer(&self, kind: Kind, size: u64) -> Result<ObjectWriter<'_>> {
         let tmp = self.temp_path("object");
         let file = self.create_file(&tmp, self.read_only_mode(false))?;
-        let mut out = BufWriter::with_capacity(256 << 10, file);
+        let mut out = DirectWriter::new(file);
         let frame = header_frame(kind, size);
-        let start = || -> io::Result<zstd::stream::write::Encoder<'static, BufWriter<File>>> {
+        let start = || -> io::Result<zstd::stream::write::Encoder<'static, DirectWriter>> {
             out.write_all(&frame)?;
             let mut enc = zstd::stream::write::Encoder::new(out, self.settings.compression)?;
             enc.set_pledged_src_size(Some(size))?;
             enc.include_contentsize(true)?;
-            if size >= PARALLEL_COMPRESS {
-                enc.multithread(2)?;
+            if size >= LARGE_FILE {
+                enc.multithread(rayon::current_num_threads().max(2) as u32)?;
+                // zstd's default jobs (4 windows, 8 MiB at level 3) cost
+                // ~16 MiB of buffers per job in flight; 2 MiB jobs compress
+                // as fast and as small, in a third of the memory.
+                enc.set_parameter(zstd::stream::raw::CParameter::JobSize(2 << 20))?;
             }
             Ok(enc)
         };
@@ -435,7 +546,7 @@ impl Store {
             kind,
             size,
             written: 0,
-            hasher: kind.hasher(),
+            hasher: Some(kind.hasher()),
             encoder: Some(encoder),
             tmp,
         })
@@ -701,8 +812,9 @@ pub struct ObjectWriter<'s> {
     kind: Kind,
     size: u64,
     written: u64,
-    hasher: blake3::Hasher,
-    encoder: Option<zstd::stream::write::Encoder<'static, BufWriter<File>>>,
+    /// None when the caller vouches for the id (see `write_large_file`).
+    hasher: Option<blake3::Hasher>,
+    encoder: Option<zstd::stream::write::Encoder<'static, DirectWriter>>,
     tmp: PathBuf,
 }
 
@@ -716,7 +828,9 @@ impl Write for ObjectWriter<'_> {
         }
         let enc = self.encoder.as_mut().expect("encoder lives until finish");
         let n = enc.write(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(&buf[..n]);
+        }
         self.written += n as u64;
         Ok(n)
     }
@@ -741,14 +855,17 @@ impl ObjectWriter<'_> {
                 self.size, self.kind, self.written
             )));
         }
-        let id = Id::from(self.hasher.finalize());
+        let id = match (&self.hasher, expect) {
+            (Some(hasher), _) => Id::from(hasher.finalize()),
+            (None, Some(id)) => id,
+            (None, None) => unreachable!("an unhashed object writer always has its id"),
+        };
         if expect.is_some_and(|e| e != id) {
             return Err(Error::refused("the content changed while it was stored"));
         }
         let enc = self.encoder.take().expect("encoder lives until finish");
         let out = enc.finish().map_err(io_at("write", &self.tmp))?;
-        out.into_inner()
-            .map_err(|e| io_at("write", &self.tmp)(e.into_error()))?;
+        out.finish().map_err(io_at("write", &self.tmp))?;
         let dest = match dest_dir {
             Some(dir) => dir.join(id.to_hex()),
             None => {
@@ -859,5 +976,64 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Plain copies of large new blobs, written while they were stored from the
+/// same buffer, so that the checkout a deploy makes next links them instead
+/// of decompressing and writing the bytes again. Off unless a command asks;
+/// what is left in `tmp/` is deleted when the store is dropped.
+#[derive(Debug, Default)]
+pub struct PlainCopies {
+    files: std::sync::Mutex<Option<std::collections::HashMap<(Id, bool), PathBuf>>>,
+}
+
+/// Deletes a plain copy that never made it into the registry.
+struct PlainGuard(PathBuf);
+
+impl Drop for PlainGuard {
+    fn drop(&mut self) {
+        if !self.0.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.0);
+        }
+    }
+}
+
+impl PlainCopies {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Option<std::collections::HashMap<(Id, bool), PathBuf>>> {
+        self.files.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn enable(&self) {
+        self.lock().get_or_insert_with(Default::default);
+    }
+
+    fn enabled(&self) -> bool {
+        self.lock().is_some()
+    }
+
+    fn add(&self, id: Id, exec: bool, mut guard: PlainGuard) {
+        if let Some(files) = self.lock().as_mut() {
+            let path = std::mem::take(&mut guard.0);
+            if let Some(old) = files.insert((id, exec), path) {
+                let _ = fs::remove_file(old);
+            }
+        }
+    }
+
+    fn get(&self, id: &Id, exec: bool) -> Option<PathBuf> {
+        self.lock().as_ref()?.get(&(*id, exec)).cloned()
+    }
+}
+
+impl Drop for PlainCopies {
+    fn drop(&mut self) {
+        if let Some(files) = self.lock().take() {
+            for path in files.into_values() {
+                let _ = fs::remove_file(path);
+            }
+        }
     }
 }

@@ -14,6 +14,7 @@ mod fixtures;
 mod fsck_gc;
 mod generated;
 mod hooks;
+mod large;
 mod lock;
 mod man;
 mod objects;
