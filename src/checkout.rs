@@ -8,12 +8,13 @@
 //! written from an object is verified against its id as it streams: a
 //! corrupt object fails the checkout.
 
-use std::collections::HashMap;
-use std::fs;
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use rayon::prelude::*;
 
@@ -30,6 +31,8 @@ struct FileJob {
     id: Id,
     size: u64,
     exec: bool,
+    /// A file of the prepared checkout holding the same blob.
+    prepared: Option<PathBuf>,
 }
 
 /// Files of an existing checkout, by (blob, executable), to hard-link from.
@@ -97,42 +100,81 @@ pub fn materialize(
     adopt: bool,
     progress: &dyn Progress,
 ) -> Result<()> {
+    materialize_in(store, slug, dest, modes, links, adopt, progress, None)
+}
+
+/// [`materialize`], skipping what `prep` (a prepared checkout in `dest`)
+/// holds already and linking its files where the same blob is needed again.
+#[allow(clippy::too_many_arguments)]
+fn materialize_in(
+    store: &Store,
+    slug: &Id,
+    dest: &Path,
+    modes: Modes,
+    links: Option<&LinkSource>,
+    adopt: bool,
+    progress: &dyn Progress,
+    prep: Option<&Prep>,
+) -> Result<()> {
     let mut files = Vec::new();
     let mut symlinks = Vec::new();
-    let mut stack = vec![(*slug, dest.to_path_buf())];
-    while let Some((tree_id, dir)) = stack.pop() {
+    let mut stack = vec![(*slug, dest.to_path_buf(), Vec::new())];
+    let has = |set: fn(&Prep) -> &HashSet<Vec<u8>>, rel: &[u8]| {
+        prep.is_some_and(|p| set(p).contains(rel))
+    };
+    while let Some((tree_id, dir, rel_dir)) = stack.pop() {
         for e in store.read_tree(&tree_id)?.entries {
             let path = dir.join(std::ffi::OsStr::from_bytes(&e.name));
+            let rel = if rel_dir.is_empty() {
+                e.name.clone()
+            } else {
+                [&rel_dir[..], b"/", &e.name].concat()
+            };
             match e.kind {
                 EntryKind::Dir => {
-                    fs::DirBuilder::new()
-                        .mode(modes.dir)
-                        .create(&path)
-                        .map_err(io_at("create", &path))?;
-                    if modes.exact {
-                        set_mode(&path, modes.dir)?;
+                    if !has(|p| &p.dirs, &rel) {
+                        fs::DirBuilder::new()
+                            .mode(modes.dir)
+                            .create(&path)
+                            .map_err(io_at("create", &path))?;
+                        if modes.exact {
+                            set_mode(&path, modes.dir)?;
+                        }
+                        if adopt {
+                            store.adopt(&path)?;
+                        }
                     }
-                    if adopt {
-                        store.adopt(&path)?;
-                    }
-                    stack.push((e.id, path));
+                    stack.push((e.id, path, rel));
                 }
-                EntryKind::File | EntryKind::Executable => files.push(FileJob {
-                    path,
-                    id: e.id,
-                    size: e.size,
-                    exec: e.kind == EntryKind::Executable,
-                }),
-                EntryKind::Symlink => symlinks.push((path, e.id)),
+                EntryKind::File | EntryKind::Executable => {
+                    if has(|p| &p.entries, &rel) {
+                        continue;
+                    }
+                    let exec = e.kind == EntryKind::Executable;
+                    files.push(FileJob {
+                        path,
+                        id: e.id,
+                        size: e.size,
+                        exec,
+                        prepared: prep
+                            .and_then(|p| p.blobs.get(&(e.id, exec)))
+                            .map(|r| dest.join(std::ffi::OsStr::from_bytes(r))),
+                    })
+                }
+                EntryKind::Symlink => {
+                    if !has(|p| &p.entries, &rel) {
+                        symlinks.push((path, e.id));
+                    }
+                }
             }
         }
     }
     progress.start("Checking out", Some(files.len() as u64));
     files.par_iter().try_for_each(|job| -> Result<()> {
-        // A large blob this process just stored has a plain copy; others
-        // may be in the previous checkout.
-        let linked = store
-            .plain_copy(&job.id, job.exec)
+        // The same blob written by this deploy, or in the previous checkout.
+        let linked = job
+            .prepared
+            .as_ref()
             .is_some_and(|src| fs::hard_link(src, &job.path).is_ok())
             || links
                 .and_then(|l| l.files.get(&(job.id, job.exec)))
@@ -156,6 +198,154 @@ pub fn materialize(
         }
     }
     Ok(())
+}
+
+/// The checkout a deploy builds while ingest stores its source directory:
+/// every file ingest reads whole (or stores anew) is written there from the
+/// same buffer, so that the checkout need not read, decompress and verify
+/// the object again. Tied to the slug ingest ends with; if the release takes
+/// that slug, [`Store::ensure_checkout`] completes it (links and writes what
+/// ingest did not read) and renames it into place; otherwise it is deleted
+/// when the store is dropped.
+#[derive(Debug, Default)]
+pub struct PreparedCheckout {
+    state: Mutex<Option<Prep>>,
+}
+
+#[derive(Debug)]
+struct Prep {
+    /// In `tmp/`; made on the first write.
+    dir: PathBuf,
+    made: bool,
+    /// Directories made, relative to `dir` ("" for `dir` itself).
+    dirs: HashSet<Vec<u8>>,
+    /// Files and symlinks written.
+    entries: HashSet<Vec<u8>>,
+    /// One written file of each (blob, executable).
+    blobs: HashMap<(Id, bool), Vec<u8>>,
+    slug: Option<Id>,
+    /// Holds every directory, file and symlink of `slug`.
+    complete: bool,
+}
+
+/// `a/b` of `a/b/c`; "" of `c`.
+fn parent_of(rel: &[u8]) -> &[u8] {
+    rel.iter()
+        .rposition(|&b| b == b'/')
+        .map_or(&[], |i| &rel[..i])
+}
+
+impl PreparedCheckout {
+    fn lock(&self) -> MutexGuard<'_, Option<Prep>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for PreparedCheckout {
+    fn drop(&mut self) {
+        if let Some(prep) = self.lock().take()
+            && prep.made
+        {
+            let _ = fs::remove_dir_all(&prep.dir);
+        }
+    }
+}
+
+impl Store {
+    /// Builds the checkout of the next directory this process stores while
+    /// it stores it (see [`PreparedCheckout`]); for a deploy, which checks
+    /// out what it stores.
+    pub fn prepare_checkout(&self) {
+        let mut state = self.prepared.lock();
+        if state.is_none() {
+            *state = Some(Prep {
+                dir: self.temp_path("prepared"),
+                made: false,
+                dirs: HashSet::new(),
+                entries: HashSet::new(),
+                blobs: HashMap::new(),
+                slug: None,
+                complete: false,
+            });
+        }
+    }
+
+    /// Makes the directory `rel` (and its parents) in the prepared checkout.
+    fn prepared_dir(&self, prep: &mut Prep, rel: &[u8]) -> Result<()> {
+        if prep.dirs.contains(rel) {
+            return Ok(());
+        }
+        if rel.is_empty() {
+            self.create_dir(&prep.dir)?;
+            prep.made = true;
+        } else {
+            let parent = parent_of(rel);
+            self.prepared_dir(prep, parent)?;
+            self.create_dir(&prep.dir.join(std::ffi::OsStr::from_bytes(rel)))?;
+        }
+        prep.dirs.insert(rel.to_vec());
+        Ok(())
+    }
+
+    /// A new file at `rel` in the prepared checkout, if one is being built,
+    /// with its checkout mode; [`prepared_written`](Self::prepared_written)
+    /// registers it once it holds its bytes.
+    pub(crate) fn prepared_file(&self, rel: &[u8], exec: bool) -> Result<Option<(File, PathBuf)>> {
+        let path = {
+            let mut state = self.prepared.lock();
+            let Some(prep) = state.as_mut() else {
+                return Ok(None);
+            };
+            let parent = parent_of(rel);
+            self.prepared_dir(prep, parent)?;
+            prep.dir.join(std::ffi::OsStr::from_bytes(rel))
+        };
+        let file = self.create_file(&path, self.read_only_mode(exec))?;
+        Ok(Some((file, path)))
+    }
+
+    /// Registers the file at `rel` as holding blob `id`.
+    pub(crate) fn prepared_written(&self, rel: &[u8], exec: bool, id: Id) {
+        if let Some(prep) = self.prepared.lock().as_mut() {
+            prep.entries.insert(rel.to_vec());
+            prep.blobs.entry((id, exec)).or_insert_with(|| rel.to_vec());
+        }
+    }
+
+    /// A symlink at `rel` in the prepared checkout, if one is being built.
+    pub(crate) fn prepared_symlink(&self, rel: &[u8], target: &[u8]) -> Result<()> {
+        let mut state = self.prepared.lock();
+        let Some(prep) = state.as_mut() else {
+            return Ok(());
+        };
+        let parent = parent_of(rel);
+        self.prepared_dir(prep, parent)?;
+        let path = prep.dir.join(std::ffi::OsStr::from_bytes(rel));
+        std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(target), &path)
+            .map_err(io_at("create", &path))?;
+        self.adopt(&path)?;
+        prep.entries.insert(rel.to_vec());
+        Ok(())
+    }
+
+    /// Ties the prepared checkout to `slug`, which has `dirs` directories
+    /// (its root included) and `entries` files and symlinks.
+    pub(crate) fn prepared_for(&self, slug: Id, dirs: usize, entries: usize) {
+        if let Some(prep) = self.prepared.lock().as_mut() {
+            prep.slug = Some(slug);
+            prep.complete = prep.dirs.len() == dirs && prep.entries.len() == entries;
+        }
+    }
+
+    /// The prepared checkout of `slug`, if there is one.
+    fn take_prepared(&self, slug: &Id) -> Option<Prep> {
+        let mut state = self.prepared.lock();
+        if state.as_ref().is_some_and(|p| p.slug == Some(*slug)) {
+            state.take()
+        } else {
+            None
+        }
+    }
 }
 
 fn set_mode(path: &Path, mode: u32) -> Result<()> {
@@ -242,24 +432,41 @@ impl Store {
                 "slug {slug} is not in the store (pruned by gc, or never stored); deploy it again"
             )));
         }
+        let prep = self.take_prepared(slug);
         let links = match like {
+            _ if prep.as_ref().is_some_and(|p| p.complete) => None,
             Some(prev) if prev != slug && self.checkout_path(prev).is_dir() => {
                 Some(LinkSource::new(self, prev, &self.checkout_path(prev))?)
             }
             _ => None,
         };
-        let tmp = self.temp_path("checkout");
-        self.create_dir(&tmp)?;
+        let tmp = match &prep {
+            Some(p) if p.made => p.dir.clone(),
+            _ => {
+                let tmp = self.temp_path("checkout");
+                self.create_dir(&tmp)?;
+                tmp
+            }
+        };
         let result = (|| {
-            materialize(
-                self,
-                slug,
-                &tmp,
-                Modes::store(self),
-                links.as_ref(),
-                self.adopting(),
-                progress,
-            )?;
+            if let Some(p) = prep.as_ref().filter(|p| p.complete) {
+                // Checked out already, while it was stored.
+                let n = p.entries.len() as u64;
+                progress.start("Checking out", Some(n));
+                progress.add(n, 0);
+                progress.finish();
+            } else {
+                materialize_in(
+                    self,
+                    slug,
+                    &tmp,
+                    Modes::store(self),
+                    links.as_ref(),
+                    self.adopting(),
+                    progress,
+                    prep.as_ref().filter(|p| p.made),
+                )?;
+            }
             self.link_shared(&tmp)?;
             fs::rename(&tmp, &path).map_err(io_at("create", &path))
         })();

@@ -14,6 +14,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -149,6 +150,25 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
     };
     // Small files in parallel; large ones after, one at a time, each on
     // every core (memory stays bounded whatever the tree holds).
+    // A deploy's checkout gets a copy of what is read (see PreparedCheckout).
+    let store_file = |store: &Store, file: &SourceFile, large: bool| -> Result<Id> {
+        let copied = AtomicBool::new(false);
+        let copy = || {
+            let out = store.prepared_file(&file.rel, file.exec)?;
+            copied.store(out.is_some(), Ordering::Relaxed);
+            Ok(out)
+        };
+        let id = if large {
+            let settled = file.stat.settled(start);
+            store.write_large_file(&file.path, &file.stat, settled, &copy)?
+        } else {
+            store.write_blob_file_copy(&file.path, file.stat.size, &copy)?
+        };
+        if copied.load(Ordering::Relaxed) {
+            store.prepared_written(&file.rel, file.exec, id);
+        }
+        Ok(id)
+    };
     let mut ids: Vec<Option<Id>> = files
         .par_iter()
         .map(|file| {
@@ -161,7 +181,7 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
                 return Ok(None);
             }
             let id = match store {
-                Some(store) => store.write_blob_file(&file.path, size)?,
+                Some(store) => store_file(store, file, false)?,
                 None => hash_file(&file.path, size)?,
             };
             progress.add(1, size);
@@ -171,8 +191,7 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
     if let Some(store) = store {
         for (file, id) in files.iter().zip(ids.iter_mut()) {
             if id.is_none() {
-                let settled = file.stat.settled(start);
-                *id = Some(store.write_large_file(&file.path, &file.stat, settled, file.exec)?);
+                *id = Some(store_file(store, file, true)?);
                 progress.add(1, file.stat.size);
             }
         }
@@ -182,6 +201,11 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
 
     let sizes: Vec<u64> = files.iter().map(|f| f.stat.size).collect();
     let (slug, _) = build(store, &tree, &ids, &sizes)?;
+    if let (Some(store), Node::Dir(children)) = (store, &tree) {
+        let mut census = Census::default();
+        census.walk(store, children, b"")?;
+        store.prepared_for(slug, census.dirs + 1, files.len() + census.links);
+    }
     if let (Some(store), Some(root)) = (store, &canonical) {
         let entries = files
             .iter()
@@ -359,6 +383,38 @@ fn build(store: Option<&Store>, node: &Node, ids: &[Id], sizes: &[u64]) -> Resul
             let bytes = tree.encode();
             Ok((Kind::Tree.id_of(&bytes), bytes.len() as u64))
         }
+    }
+}
+
+/// Directories and symlinks of a scanned directory; on the way, the
+/// symlinks of a deploy's prepared checkout.
+#[derive(Default)]
+struct Census {
+    dirs: usize,
+    links: usize,
+}
+
+impl Census {
+    fn walk(&mut self, store: &Store, dir: &BTreeMap<Vec<u8>, Node>, rel: &[u8]) -> Result<()> {
+        for (name, node) in dir {
+            let path = if rel.is_empty() {
+                name.clone()
+            } else {
+                [rel, b"/", name].concat()
+            };
+            match node {
+                Node::Dir(children) => {
+                    self.dirs += 1;
+                    self.walk(store, children, &path)?;
+                }
+                Node::Link { target } => {
+                    self.links += 1;
+                    store.prepared_symlink(&path, target)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 }
 

@@ -62,8 +62,8 @@ pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
         None if args.source.as_os_str() != "-" => git_head(&ctx.start_dir()?.join(&args.source)),
         None => None,
     };
-    // The checkout that follows links what ingest writes for it.
-    store.keep_plain_copies();
+    // The checkout that follows is built while the source is read.
+    store.prepare_checkout();
     let ingested = super::write_slug::ingest(ctx, Some(&store), &args.source)?;
     ctx.status(format!(
         "-----> Compressing... done, {}",

@@ -98,8 +98,8 @@ pub struct Store {
     /// `objects/`, opened once, so an object's path resolves in two steps
     /// (see `objects.rs`).
     objects_fd: std::sync::OnceLock<std::os::fd::OwnedFd>,
-    /// Plain copies of large blobs stored by this process, for its checkout.
-    plain: objects::PlainCopies,
+    /// The checkout a deploy builds while it stores its source.
+    pub(crate) prepared: crate::checkout::PreparedCheckout,
 }
 
 impl Store {
@@ -138,7 +138,7 @@ impl Store {
             gid,
             adopt: None,
             objects_fd: Default::default(),
-            plain: Default::default(),
+            prepared: Default::default(),
         };
         // Build in a temporary sibling and rename, so a store is either
         // absent or complete.
@@ -223,7 +223,7 @@ impl Store {
             gid,
             adopt,
             objects_fd: Default::default(),
-            plain: Default::default(),
+            prepared: Default::default(),
         })
     }
 

@@ -37,6 +37,10 @@ pub const LARGE_FILE: u64 = 16 << 20;
 const BUF: usize = 1 << 20;
 /// The read size for large files.
 const LARGE_BUF: usize = 4 << 20;
+
+/// Gives, when called, a new file to write a copy of a blob's bytes to (and
+/// its path, for errors), or nothing.
+pub type CopyTo<'a> = dyn Fn() -> Result<Option<(File, PathBuf)>> + Sync + 'a;
 /// An existing object older than this is touched when a new slug needs it,
 /// so `gc --grace` never sweeps what a concurrent writer is about to name.
 const FRESHEN_AFTER: Duration = Duration::from_secs(600);
@@ -271,6 +275,13 @@ impl Store {
     /// Stores the regular file at `path` as a blob. Reads it once if its
     /// blob is already stored, twice (hash, then compress) if it is new.
     pub fn write_blob_file(&self, path: &Path, size: u64) -> Result<Id> {
+        self.write_blob_file_copy(path, size, &|| Ok(None))
+    }
+
+    /// [`write_blob_file`](Self::write_blob_file), writing the bytes also to
+    /// the file `copy` may give (a deploy's prepared checkout): small files
+    /// always, others when they are new.
+    pub fn write_blob_file_copy(&self, path: &Path, size: u64, copy: &CopyTo) -> Result<Id> {
         let mut file = File::open(path).map_err(io_at("read", path))?;
         if size <= SMALL_FILE {
             let mut buf = Vec::with_capacity(size as usize);
@@ -278,7 +289,11 @@ impl Store {
             if buf.len() as u64 != size {
                 return Err(changed(path));
             }
-            return self.write_bytes(Kind::Blob, &buf);
+            let id = self.write_bytes(Kind::Blob, &buf)?;
+            if let Some((mut out, at)) = copy()? {
+                out.write_all(&buf).map_err(io_at("write", &at))?;
+            }
+            return Ok(id);
         }
         let mut hasher = blake3::Hasher::new();
         let mut buf = vec![0u8; BUF];
@@ -300,6 +315,7 @@ impl Store {
         }
         let mut file = File::open(path).map_err(io_at("read", path))?;
         let mut w = self.object_writer(Kind::Blob, size)?;
+        let mut out = copy()?;
         loop {
             let n = read_full(&mut file, &mut buf).map_err(io_at("read", path))?;
             if n == 0 {
@@ -312,6 +328,9 @@ impl Store {
                     io_at("write", &w.tmp)(e)
                 }
             })?;
+            if let Some((out, at)) = &mut out {
+                out.write_all(&buf[..n]).map_err(io_at("write", at))?;
+            }
         }
         w.finish(Some(id)).map_err(|e| match e {
             Error::Refused(_) => changed(path),
@@ -323,17 +342,16 @@ impl Store {
     /// saw `stat` and started at a time `settled` says `stat` is older than
     /// (see `statcache.rs`). Pass one hashes, reading the next 4 MiB while
     /// the last is hashed; if the blob is new, pass two compresses on every
-    /// core, writes past the page cache and, when plain copies are kept
-    /// ([`keep_plain_copies`](Self::keep_plain_copies)), writes the bytes
-    /// once more as the checkout's copy. When the file's stat after pass two
-    /// is still `stat` and `settled`, nothing can have changed it since the
+    /// core, writes past the page cache and writes the bytes to `copy`, if
+    /// it gives a file, the same way. When the file's stat after pass two is
+    /// still `stat` and `settled`, nothing can have changed it since the
     /// scan began, and pass two is not hashed again.
     pub fn write_large_file(
         &self,
         path: &Path,
         stat: &FileStat,
         settled: bool,
-        exec: bool,
+        copy: &CopyTo,
     ) -> Result<Id> {
         let size = stat.size;
         let mut file = File::open(path).map_err(io_at("read", path))?;
@@ -367,15 +385,7 @@ impl Store {
         if settled {
             w.hasher = None;
         }
-        let mode = self.read_only_mode(exec);
-        let mut plain = match self.plain.enabled() {
-            true => {
-                let tmp = self.temp_path("plain");
-                let file = self.create_file(&tmp, mode)?;
-                Some((DirectWriter::new(file), PlainGuard(tmp)))
-            }
-            false => None,
-        };
+        let mut out = copy()?.map(|(f, at)| (DirectWriter::new(f), at));
         loop {
             let n = read_full(&mut file, &mut cur).map_err(io_at("read", path))?;
             if n == 0 {
@@ -388,8 +398,8 @@ impl Store {
                     io_at("write", &w.tmp)(e)
                 }
             })?;
-            if let Some((out, guard)) = &mut plain {
-                out.write_all(&cur[..n]).map_err(io_at("write", &guard.0))?;
+            if let Some((out, at)) = &mut out {
+                out.write_all(&cur[..n]).map_err(io_at("write", at))?;
             }
         }
         if settled {
@@ -402,23 +412,10 @@ impl Store {
             Error::Refused(_) => changed(path),
             e => e,
         })?;
-        if let Some((out, guard)) = plain {
-            out.finish().map_err(io_at("write", &guard.0))?;
-            self.plain.add(id, exec, guard);
+        if let Some((out, at)) = out {
+            out.finish().map_err(io_at("write", &at))?;
         }
         Ok(id)
-    }
-
-    /// Keep plain copies of the large blobs this process stores, for its
-    /// own checkout (a deploy) to link (see [`PlainCopies`]).
-    pub fn keep_plain_copies(&self) {
-        self.plain.enable();
-    }
-
-    /// A plain copy of blob `id` with the mode of an `exec` file, if this
-    /// process made one.
-    pub(crate) fn plain_copy(&self, id: &Id, exec: bool) -> Option<PathBuf> {
-        self.plain.get(id, exec)
     }
 
     /// Stores `size` bytes from `reader` as an object of `kind`, streaming.
@@ -976,64 +973,5 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// Plain copies of large new blobs, written while they were stored from the
-/// same buffer, so that the checkout a deploy makes next links them instead
-/// of decompressing and writing the bytes again. Off unless a command asks;
-/// what is left in `tmp/` is deleted when the store is dropped.
-#[derive(Debug, Default)]
-pub struct PlainCopies {
-    files: std::sync::Mutex<Option<std::collections::HashMap<(Id, bool), PathBuf>>>,
-}
-
-/// Deletes a plain copy that never made it into the registry.
-struct PlainGuard(PathBuf);
-
-impl Drop for PlainGuard {
-    fn drop(&mut self) {
-        if !self.0.as_os_str().is_empty() {
-            let _ = fs::remove_file(&self.0);
-        }
-    }
-}
-
-impl PlainCopies {
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, Option<std::collections::HashMap<(Id, bool), PathBuf>>> {
-        self.files.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn enable(&self) {
-        self.lock().get_or_insert_with(Default::default);
-    }
-
-    fn enabled(&self) -> bool {
-        self.lock().is_some()
-    }
-
-    fn add(&self, id: Id, exec: bool, mut guard: PlainGuard) {
-        if let Some(files) = self.lock().as_mut() {
-            let path = std::mem::take(&mut guard.0);
-            if let Some(old) = files.insert((id, exec), path) {
-                let _ = fs::remove_file(old);
-            }
-        }
-    }
-
-    fn get(&self, id: &Id, exec: bool) -> Option<PathBuf> {
-        self.lock().as_ref()?.get(&(*id, exec)).cloned()
-    }
-}
-
-impl Drop for PlainCopies {
-    fn drop(&mut self) {
-        if let Some(files) = self.lock().take() {
-            for path in files.into_values() {
-                let _ = fs::remove_file(path);
-            }
-        }
     }
 }

@@ -1,0 +1,101 @@
+//! A deploy builds its checkout while it reads the source (a prepared
+//! checkout), then links or writes what it did not read. Whichever part
+//! comes from where, the checkout equals the source: same entries, bytes,
+//! executable bits and link targets; and nothing is left in `tmp/`.
+
+use std::fs;
+use std::time::Duration;
+
+use crate::common::{Env, set_mode};
+use crate::fixtures::{snapshot, store};
+use crate::porcelain::slug_of;
+
+fn tree(env: &Env, root: &str) {
+    env.source(root, "one");
+    env.write(&format!("{root}/a/b/c/deep.txt"), "deep\n");
+    env.write(&format!("{root}/a/same.txt"), "same bytes\n");
+    let exec = env.write(&format!("{root}/a/same-exec.txt"), "same bytes\n");
+    set_mode(&exec, 0o755);
+    env.write(&format!("{root}/b/same.txt"), "same bytes\n");
+    fs::create_dir_all(env.path(&format!("{root}/empty/inner"))).unwrap();
+    let _ = std::os::unix::fs::symlink("../a/same.txt", env.path(&format!("{root}/b/link")));
+    let medium: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
+    fs::write(env.path(&format!("{root}/a/medium.bin")), medium).unwrap();
+}
+
+#[track_caller]
+fn deploy_matches(env: &Env, src: &str) {
+    let want = slug_of(env, src);
+    env.rel(["deploy", &format!("../{src}")]).ok();
+    assert_eq!(
+        env.rel(["rev-parse", "--slug", "current"]).ok().line(),
+        want
+    );
+    assert!(
+        snapshot(&env.path("app/current")) == snapshot(&env.path(src)),
+        "the checkout differs from {src}"
+    );
+    let left: Vec<_> = fs::read_dir(store(env).join("tmp")).unwrap().collect();
+    assert!(left.is_empty(), "tmp/ holds {left:?}");
+}
+
+#[test]
+fn a_first_deploy_checks_out_everything_it_read() {
+    let env = Env::new();
+    env.init();
+    tree(&env, "src");
+    deploy_matches(&env, "src");
+    let run = env.rel(["fsck"]).ok();
+    assert!(run.stdout.is_empty(), "{run:#?}");
+}
+
+#[test]
+fn a_redeploy_completes_the_checkout_from_the_previous_one() {
+    let env = Env::new();
+    env.init();
+    tree(&env, "src");
+    std::thread::sleep(Duration::from_millis(1300));
+    deploy_matches(&env, "src");
+    // Most files now come from the stat cache, unread.
+    env.write("src/a/b/c/deep.txt", "deeper\n");
+    env.write("src/new/dir/file.txt", "new\n");
+    fs::remove_file(env.path("src/b/same.txt")).unwrap();
+    deploy_matches(&env, "src");
+    // A tree whose blobs are all stored already, from another directory
+    // (no stat cache for it): the medium file is not read twice.
+    crate::porcelain::sh("cp -a src src2", &env.path("."));
+    env.write("src2/index.html", "two");
+    deploy_matches(&env, "src2");
+    // Back to a slug that has a checkout: nothing prepared is kept.
+    deploy_matches(&env, "src");
+}
+
+#[test]
+fn a_deploy_that_makes_no_release_leaves_nothing_behind() {
+    let env = Env::new();
+    env.init();
+    tree(&env, "src");
+    deploy_matches(&env, "src");
+    let run = env.rel(["deploy", "../src"]).ok();
+    assert!(run.stderr.contains("Nothing to deploy"), "{run:#?}");
+    let left: Vec<_> = fs::read_dir(store(&env).join("tmp")).unwrap().collect();
+    assert!(left.is_empty(), "tmp/ holds {left:?}");
+}
+
+#[test]
+fn the_release_hook_runs_in_the_complete_checkout() {
+    let env = Env::new();
+    env.init();
+    env.hook(
+        "release",
+        "#!/bin/sh
+set -e
+test -f a/b/c/deep.txt
+test -L b/link
+test -d empty/inner
+test -x a/same-exec.txt
+",
+    );
+    tree(&env, "src");
+    deploy_matches(&env, "src");
+}
