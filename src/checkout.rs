@@ -432,6 +432,7 @@ impl Store {
                 "slug {slug} is not in the store (pruned by gc, or never stored); deploy it again"
             )));
         }
+        self.wrote_files();
         let prep = self.take_prepared(slug);
         let links = match like {
             _ if prep.as_ref().is_some_and(|p| p.complete) => None,

@@ -215,7 +215,31 @@ pub fn write_release(
             }
         }
     }
-    store.sync_all()?;
+    // Durable before the manifest names them: what this process wrote is
+    // synced file by file (a config:set writes one config) or with one
+    // syncfs (a deploy); objects an existing manifest names are durable
+    // already; anything else (a write-slug run before this write-release)
+    // takes a syncfs, which flushes other processes' writes too.
+    let copied = match new.rollback_of {
+        Some(v) => Some(store.read_release(v)?),
+        None => None,
+    };
+    let current = history::current_release(store)?;
+    let named_before = |id: &Id| {
+        [&current, &copied]
+            .into_iter()
+            .flatten()
+            .any(|r| r.slug == Some(*id) || r.config == *id)
+    };
+    let all_known = [release.slug, Some(release.config), release.output]
+        .into_iter()
+        .flatten()
+        .all(|id| store.wrote(&id) || named_before(&id));
+    if all_known {
+        store.sync_written()?;
+    } else {
+        store.sync_all()?;
+    }
     store.write_manifest(&release)?;
     Ok(release)
 }
@@ -257,7 +281,9 @@ pub fn activate(
         }
         None => None,
     };
-    store.sync_all()?;
+    // A manifest names the release's objects, so they are durable; a
+    // checkout made just now is not yet.
+    store.sync_written()?;
     store.write_atomic(
         &store.current_file(),
         format!("{}\n", release.name()).as_bytes(),

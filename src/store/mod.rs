@@ -100,6 +100,8 @@ pub struct Store {
     objects_fd: std::sync::OnceLock<std::os::fd::OwnedFd>,
     /// The checkout a deploy builds while it stores its source.
     pub(crate) prepared: crate::checkout::PreparedCheckout,
+    /// What this process wrote that is not durable yet.
+    unsynced: objects::Unsynced,
 }
 
 impl Store {
@@ -139,6 +141,7 @@ impl Store {
             adopt: None,
             objects_fd: Default::default(),
             prepared: Default::default(),
+            unsynced: Default::default(),
         };
         // Build in a temporary sibling and rename, so a store is either
         // absent or complete.
@@ -224,6 +227,7 @@ impl Store {
             adopt,
             objects_fd: Default::default(),
             prepared: Default::default(),
+            unsynced: Default::default(),
         })
     }
 
@@ -362,6 +366,7 @@ impl Store {
         if rc != 0 {
             return Err(io_at("sync", &self.dir)(std::io::Error::last_os_error()));
         }
+        self.all_synced();
         Ok(())
     }
 

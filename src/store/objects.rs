@@ -159,6 +159,50 @@ impl Store {
         true
     }
 
+    /// Makes durable what this process wrote to the store (objects,
+    /// checkouts), before a manifest or CURRENT names it: nothing when it
+    /// wrote nothing; the few object files and their directories one by one;
+    /// else everything, with one `syncfs`. The `syncfs` also flushes what
+    /// other processes wrote (a `write-slug` before a `write-release`), so
+    /// callers that name objects they did not write, and that no manifest
+    /// names yet, call [`sync_all`](Self::sync_all) instead: see
+    /// [`wrote`](Self::wrote).
+    pub fn sync_written(&self) -> Result<()> {
+        let files = match self.unsynced.take() {
+            Written::Nothing => return Ok(()),
+            Written::Files(files) => files,
+            Written::Everything => return self.sync_all(),
+        };
+        let mut dirs: Vec<&Path> = files.iter().filter_map(|(_, p)| p.parent()).collect();
+        dirs.sort_unstable();
+        dirs.dedup();
+        for (_, path) in &files {
+            File::open(path)
+                .and_then(|f| f.sync_all())
+                .map_err(io_at("sync", path))?;
+        }
+        for dir in dirs {
+            crate::store::sync_dir(dir)?;
+        }
+        Ok(())
+    }
+
+    /// Whether this process wrote object `id` and has not synced it, or
+    /// wrote so much that [`sync_written`](Self::sync_written) will `syncfs`.
+    pub fn wrote(&self, id: &Id) -> bool {
+        self.unsynced.has(id)
+    }
+
+    /// Forgets what was written: a `syncfs` made it durable.
+    pub(crate) fn all_synced(&self) {
+        self.unsynced.take();
+    }
+
+    /// Notes that files outside the objects (a checkout) were written.
+    pub(crate) fn wrote_files(&self) {
+        self.unsynced.everything();
+    }
+
     /// Stores `bytes` as an object of `kind`.
     pub fn write_bytes(&self, kind: Kind, bytes: &[u8]) -> Result<Id> {
         let id = kind.id_of(bytes);
@@ -175,6 +219,7 @@ impl Store {
     /// its fan directory linked to its name, else a file in `tmp/` renamed.
     /// An object that appears meanwhile (a concurrent writer) is as good.
     fn put_object(&self, id: &Id, encoded: &[u8]) -> Result<()> {
+        self.unsynced.object(id, self.object_path(id));
         if UNNAMED_FILES.load(Ordering::Relaxed) {
             match self.link_unnamed(id, encoded) {
                 Ok(true) => return Ok(()),
@@ -867,6 +912,7 @@ impl ObjectWriter<'_> {
             Some(dir) => dir.join(id.to_hex()),
             None => {
                 let dest = self.store.object_path(&id);
+                self.store.unsynced.object(&id, dest.clone());
                 if let Some(fan) = dest.parent() {
                     self.store.create_dir(fan)?;
                 }
@@ -952,6 +998,7 @@ impl Staging {
 
     /// Moves the staged objects that `keep` accepts into the store.
     pub fn commit(self, store: &Store, keep: impl Fn(&Id) -> bool) -> Result<()> {
+        store.unsynced.everything();
         let staged = std::mem::take(
             &mut *self
                 .staged
@@ -973,5 +1020,55 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// What a process wrote that [`Store::sync_written`] must make durable: a
+/// few object files, or too much to name (then one `syncfs`).
+#[derive(Debug, Default)]
+pub struct Unsynced {
+    state: std::sync::Mutex<Written>,
+}
+
+#[derive(Debug, Default)]
+enum Written {
+    #[default]
+    Nothing,
+    Files(Vec<(Id, PathBuf)>),
+    Everything,
+}
+
+/// Past this many objects, one `syncfs` is cheaper than an fsync each.
+const FEW: usize = 16;
+
+impl Unsynced {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Written> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn object(&self, id: &Id, path: PathBuf) {
+        let mut state = self.lock();
+        match &mut *state {
+            Written::Nothing => *state = Written::Files(vec![(*id, path)]),
+            Written::Files(files) if files.len() < FEW => files.push((*id, path)),
+            Written::Files(_) => *state = Written::Everything,
+            Written::Everything => {}
+        }
+    }
+
+    fn everything(&self) {
+        *self.lock() = Written::Everything;
+    }
+
+    fn has(&self, id: &Id) -> bool {
+        match &*self.lock() {
+            Written::Nothing => false,
+            Written::Files(files) => files.iter().any(|(i, _)| i == id),
+            Written::Everything => true,
+        }
+    }
+
+    fn take(&self) -> Written {
+        std::mem::take(&mut *self.lock())
     }
 }
