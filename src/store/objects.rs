@@ -751,10 +751,21 @@ fn header_frame(kind: Kind, size: u64) -> Vec<u8> {
     frame
 }
 
+/// The file system block: an object that fits in one whatever its
+/// compression takes one block on disk either way.
+const DISK_BLOCK: usize = 4096;
+
 /// The bytes of an object file holding `bytes`: the header frame, then one
-/// zstd frame (with its content size), made with the thread's context.
+/// zstd frame (with its content size), made with the thread's context. An
+/// object that fits in one disk block uncompressed is stored in a raw zstd
+/// block: compressing it would save no disk space, only cost time (most
+/// files of a typical app are that small).
 fn encode(kind: Kind, bytes: &[u8], level: i32) -> io::Result<Vec<u8>> {
     let mut out = header_frame(kind, bytes.len() as u64);
+    if out.len() + RAW_FRAME_OVERHEAD + bytes.len() <= DISK_BLOCK {
+        raw_frame(&mut out, bytes);
+        return Ok(out);
+    }
     out.reserve(zstd::zstd_safe::compress_bound(bytes.len()));
     let start = out.len() as u64;
     COMPRESSOR.with(|cell| -> io::Result<()> {
@@ -769,6 +780,28 @@ fn encode(kind: Kind, bytes: &[u8], level: i32) -> io::Result<Vec<u8>> {
         Ok(())
     })?;
     Ok(out)
+}
+
+/// Magic, frame header and block header of [`raw_frame`], at most.
+const RAW_FRAME_OVERHEAD: usize = 4 + 3 + 3;
+
+/// Appends a zstd frame (RFC 8878) holding `bytes` (less than 64 KiB) in
+/// one raw block: magic; a frame header saying "single segment" and the
+/// content size; a block header saying "last block, raw, N bytes".
+fn raw_frame(out: &mut Vec<u8>, bytes: &[u8]) {
+    let n = bytes.len();
+    debug_assert!(n < 65536 + 256);
+    out.extend_from_slice(&0xFD2F_B528u32.to_le_bytes());
+    if n < 256 {
+        out.push(0x20);
+        out.push(n as u8);
+    } else {
+        out.push(0x60);
+        out.extend_from_slice(&((n - 256) as u16).to_le_bytes());
+    }
+    let block = 1u32 | (n as u32) << 3;
+    out.extend_from_slice(&block.to_le_bytes()[..3]);
+    out.extend_from_slice(bytes);
 }
 
 /// The largest object [`Store::read_whole`] decodes in memory.
@@ -1020,6 +1053,27 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_frames_decode_as_zstd() {
+        for n in [0usize, 1, 255, 256, 257, 1000, 4000, 4096, 65535] {
+            let bytes: Vec<u8> = (0..n).map(|i| (i * 31 % 256) as u8).collect();
+            let mut frame = Vec::new();
+            raw_frame(&mut frame, &bytes);
+            let back = zstd::bulk::decompress(&frame, n.max(1)).expect("decodes");
+            assert_eq!(back, bytes, "{n} bytes");
+            let id = Kind::Blob.id_of(&bytes);
+            let mut object = header_frame(Kind::Blob, n as u64);
+            object.extend_from_slice(&frame);
+            let (header, out) = decode(&id, &object).expect("verifies");
+            assert_eq!((header.size, out), (n as u64, bytes));
+        }
     }
 }
 
