@@ -25,7 +25,7 @@ use crate::id::{Id, Kind};
 use crate::progress::Progress;
 use crate::statcache::{self, FileStat, StatCache};
 use crate::store::Store;
-use crate::store::objects::{LARGE_FILE, Staging};
+use crate::store::objects::{LARGE_FILE, SMALL_FILE, Staging};
 use crate::tree::{Entry, EntryKind, Tree};
 
 /// Names never stored, at any depth.
@@ -480,158 +480,184 @@ pub fn ingest_tar(
     let bad_stream = |e: std::io::Error| {
         Error::refused(format!("standard input is not a valid tar stream: {e}"))
     };
-    for entry in archive.entries().map_err(bad_stream)? {
-        let mut entry = entry.map_err(bad_stream)?;
-        let raw = entry.path_bytes().into_owned();
-        let path = normalize(&raw)?;
-        let etype = entry.header().entry_type();
-        use tar::EntryType as T;
-        if matches!(
-            etype,
-            T::XGlobalHeader | T::XHeader | T::GNULongName | T::GNULongLink
-        ) {
-            continue;
-        }
-        seen += 1;
-        if path.is_empty() {
-            if etype.is_dir() {
+    // Small files are read here and compressed and staged on the pool,
+    // with at most IN_FLIGHT bytes waiting; the first failure stops the read.
+    let pool = StagePool::default();
+    rayon::in_place_scope(|scope| -> Result<()> {
+        for entry in archive.entries().map_err(bad_stream)? {
+            let mut entry = entry.map_err(bad_stream)?;
+            let raw = entry.path_bytes().into_owned();
+            let path = normalize(&raw)?;
+            let etype = entry.header().entry_type();
+            use tar::EntryType as T;
+            if matches!(
+                etype,
+                T::XGlobalHeader | T::XHeader | T::GNULongName | T::GNULongLink
+            ) {
                 continue;
             }
-            return Err(Error::refused(format!(
-                "tar entry '{}' has no name; nothing was stored",
-                show(&raw)
-            )));
-        }
-        let node = match etype {
-            T::Directory => Node::Dir(BTreeMap::new()),
-            T::Regular | T::Continuous => {
-                let size = entry.header().size().map_err(bad_stream)?;
-                let exec = entry.header().mode().map_err(bad_stream)? & 0o111 != 0;
-                let keep_rules = path == SLUGIGNORE.as_bytes() && size <= 1 << 20;
-                let mut rules = Vec::new();
-                let source: &mut dyn Read = if keep_rules {
-                    entry.read_to_end(&mut rules).map_err(bad_stream)?;
-                    &mut rules.as_slice()
-                } else {
-                    &mut entry
-                };
-                let id = match (store, &staging) {
-                    (Some(store), Some(staging)) => {
-                        store.write_reader_staged(Kind::Blob, size, source, staging)?
-                    }
-                    _ => {
-                        let mut hasher = blake3::Hasher::new();
-                        std::io::copy(source, &mut hasher).map_err(bad_stream)?;
-                        Id::from(hasher.finalize())
-                    }
-                };
-                if keep_rules {
-                    slugignore = Some(rules);
+            seen += 1;
+            if path.is_empty() {
+                if etype.is_dir() {
+                    continue;
                 }
-                progress.add(1, size);
-                let kind = if exec {
-                    EntryKind::Executable
-                } else {
-                    EntryKind::File
-                };
-                Node::Stored { kind, id, size }
-            }
-            T::Symlink => {
-                let target = entry
-                    .link_name_bytes()
-                    .map(|t| t.into_owned())
-                    .unwrap_or_default();
-                if !link_stays_inside(&path, &target) {
-                    return Err(Error::refused(format!(
-                        "tar entry '{}' is a symlink that points outside the slug (to '{}'); nothing was stored",
-                        show(&raw),
-                        show(&target)
-                    )));
-                }
-                let id = match (store, &staging) {
-                    (Some(store), Some(staging)) => store.write_reader_staged(
-                        Kind::Blob,
-                        target.len() as u64,
-                        &mut target.as_slice(),
-                        staging,
-                    )?,
-                    _ => Kind::Blob.id_of(&target),
-                };
-                link_targets.insert(path.clone(), target.clone());
-                Node::Stored {
-                    kind: EntryKind::Symlink,
-                    id,
-                    size: target.len() as u64,
-                }
-            }
-            T::Link => {
-                let target_raw = entry
-                    .link_name_bytes()
-                    .map(|t| t.into_owned())
-                    .unwrap_or_default();
-                let target = normalize(&target_raw).ok().filter(|t| !t.is_empty());
-                let found = target.as_deref().and_then(|t| lookup(&root, t));
-                match found {
-                    Some(Node::Stored { kind, id, size })
-                        if matches!(kind, EntryKind::File | EntryKind::Executable) =>
-                    {
-                        Node::Stored {
-                            kind: *kind,
-                            id: *id,
-                            size: *size,
-                        }
-                    }
-                    // GNU tar writes a hard-linked symlink as a hard link:
-                    // another symlink with the same target, judged anew
-                    // where it stands.
-                    Some(Node::Stored {
-                        kind: EntryKind::Symlink,
-                        id,
-                        size,
-                    }) if target.as_ref().and_then(|t| link_targets.get(t)).is_some() => {
-                        let (id, size) = (*id, *size);
-                        let link_to = target
-                            .as_ref()
-                            .and_then(|t| link_targets.get(t))
-                            .cloned()
-                            .unwrap_or_default();
-                        if !link_stays_inside(&path, &link_to) {
-                            return Err(Error::refused(format!(
-                                "tar entry '{}' is a symlink that points outside the slug (to '{}'); nothing was stored",
-                                show(&raw),
-                                show(&link_to)
-                            )));
-                        }
-                        link_targets.insert(path.clone(), link_to);
-                        Node::Stored {
-                            kind: EntryKind::Symlink,
-                            id,
-                            size,
-                        }
-                    }
-                    _ => {
-                        return Err(Error::refused(format!(
-                            "tar entry '{}' is a hard link to '{}', which is not a file earlier in the stream; nothing was stored",
-                            show(&raw),
-                            show(&target_raw)
-                        )));
-                    }
-                }
-            }
-            other => {
-                let what = match other {
-                    T::Char | T::Block => "a device file",
-                    T::Fifo => "a fifo",
-                    _ => "an entry type rel does not store",
-                };
                 return Err(Error::refused(format!(
-                    "tar entry '{}' is {what}, which a slug cannot hold; nothing was stored",
+                    "tar entry '{}' has no name; nothing was stored",
                     show(&raw)
                 )));
             }
-        };
-        insert(&mut root, &path, node, &raw)?;
-    }
+            let node = match etype {
+                T::Directory => Node::Dir(BTreeMap::new()),
+                T::Regular | T::Continuous => {
+                    let size = entry.header().size().map_err(bad_stream)?;
+                    let exec = entry.header().mode().map_err(bad_stream)? & 0o111 != 0;
+                    let keep_rules = path == SLUGIGNORE.as_bytes() && size <= 1 << 20;
+                    let id = match (store, &staging) {
+                        (Some(store), Some(staging)) if size <= SMALL_FILE => {
+                            // Read here, compressed and written on the pool.
+                            let mut buf = Vec::with_capacity(size as usize);
+                            (&mut entry)
+                                .take(size)
+                                .read_to_end(&mut buf)
+                                .map_err(bad_stream)?;
+                            if buf.len() as u64 != size {
+                                return Err(bad_stream(std::io::ErrorKind::UnexpectedEof.into()));
+                            }
+                            let id = Kind::Blob.id_of(&buf);
+                            if keep_rules {
+                                slugignore = Some(buf.clone());
+                            }
+                            if !store.has_object_fresh(&id) && staging.claim(id) {
+                                pool.stage(scope, store, staging, id, buf)?;
+                            }
+                            id
+                        }
+                        (Some(store), Some(staging)) => {
+                            store.write_reader_staged(Kind::Blob, size, &mut entry, staging)?
+                        }
+                        _ => {
+                            let mut rules = Vec::new();
+                            let source: &mut dyn Read = if keep_rules {
+                                entry.read_to_end(&mut rules).map_err(bad_stream)?;
+                                &mut rules.as_slice()
+                            } else {
+                                &mut entry
+                            };
+                            let mut hasher = blake3::Hasher::new();
+                            std::io::copy(source, &mut hasher).map_err(bad_stream)?;
+                            if keep_rules {
+                                slugignore = Some(rules);
+                            }
+                            Id::from(hasher.finalize())
+                        }
+                    };
+                    progress.add(1, size);
+                    let kind = if exec {
+                        EntryKind::Executable
+                    } else {
+                        EntryKind::File
+                    };
+                    Node::Stored { kind, id, size }
+                }
+                T::Symlink => {
+                    let target = entry
+                        .link_name_bytes()
+                        .map(|t| t.into_owned())
+                        .unwrap_or_default();
+                    if !link_stays_inside(&path, &target) {
+                        return Err(Error::refused(format!(
+                            "tar entry '{}' is a symlink that points outside the slug (to '{}'); nothing was stored",
+                            show(&raw),
+                            show(&target)
+                        )));
+                    }
+                    let id = match (store, &staging) {
+                        (Some(store), Some(staging)) => store.write_reader_staged(
+                            Kind::Blob,
+                            target.len() as u64,
+                            &mut target.as_slice(),
+                            staging,
+                        )?,
+                        _ => Kind::Blob.id_of(&target),
+                    };
+                    link_targets.insert(path.clone(), target.clone());
+                    Node::Stored {
+                        kind: EntryKind::Symlink,
+                        id,
+                        size: target.len() as u64,
+                    }
+                }
+                T::Link => {
+                    let target_raw = entry
+                        .link_name_bytes()
+                        .map(|t| t.into_owned())
+                        .unwrap_or_default();
+                    let target = normalize(&target_raw).ok().filter(|t| !t.is_empty());
+                    let found = target.as_deref().and_then(|t| lookup(&root, t));
+                    match found {
+                        Some(Node::Stored { kind, id, size })
+                            if matches!(kind, EntryKind::File | EntryKind::Executable) =>
+                        {
+                            Node::Stored {
+                                kind: *kind,
+                                id: *id,
+                                size: *size,
+                            }
+                        }
+                        // GNU tar writes a hard-linked symlink as a hard link:
+                        // another symlink with the same target, judged anew
+                        // where it stands.
+                        Some(Node::Stored {
+                            kind: EntryKind::Symlink,
+                            id,
+                            size,
+                        }) if target.as_ref().and_then(|t| link_targets.get(t)).is_some() => {
+                            let (id, size) = (*id, *size);
+                            let link_to = target
+                                .as_ref()
+                                .and_then(|t| link_targets.get(t))
+                                .cloned()
+                                .unwrap_or_default();
+                            if !link_stays_inside(&path, &link_to) {
+                                return Err(Error::refused(format!(
+                                    "tar entry '{}' is a symlink that points outside the slug (to '{}'); nothing was stored",
+                                    show(&raw),
+                                    show(&link_to)
+                                )));
+                            }
+                            link_targets.insert(path.clone(), link_to);
+                            Node::Stored {
+                                kind: EntryKind::Symlink,
+                                id,
+                                size,
+                            }
+                        }
+                        _ => {
+                            return Err(Error::refused(format!(
+                                "tar entry '{}' is a hard link to '{}', which is not a file earlier in the stream; nothing was stored",
+                                show(&raw),
+                                show(&target_raw)
+                            )));
+                        }
+                    }
+                }
+                other => {
+                    let what = match other {
+                        T::Char | T::Block => "a device file",
+                        T::Fifo => "a fifo",
+                        _ => "an entry type rel does not store",
+                    };
+                    return Err(Error::refused(format!(
+                        "tar entry '{}' is {what}, which a slug cannot hold; nothing was stored",
+                        show(&raw)
+                    )));
+                }
+            };
+            insert(&mut root, &path, node, &raw)?;
+        }
+        Ok(())
+    })?;
+    pool.finish()?;
     progress.finish();
     if seen == 0 {
         return Err(Error::refused(
@@ -658,6 +684,67 @@ pub fn ingest_tar(
     let tree = Node::Dir(root);
     let (slug, _) = build(store, &tree, &[], &[])?;
     Ok(Ingested { slug, stats })
+}
+
+/// Bytes of small tar entries read but not yet staged, at most.
+const IN_FLIGHT: u64 = 16 << 20;
+
+/// Small tar entries being compressed and staged on rayon's pool while the
+/// stream is read on: a byte budget that blocks the reader, and the first
+/// error, which stops it.
+#[derive(Default)]
+struct StagePool {
+    in_flight: Mutex<u64>,
+    room: std::sync::Condvar,
+    failed: Mutex<Option<Error>>,
+    any_failed: AtomicBool,
+}
+
+impl StagePool {
+    fn stage<'s>(
+        &'s self,
+        scope: &rayon::Scope<'s>,
+        store: &'s Store,
+        staging: &'s Staging,
+        id: Id,
+        bytes: Vec<u8>,
+    ) -> Result<()> {
+        if self.any_failed.load(Ordering::Relaxed) {
+            return self.take_error();
+        }
+        let size = bytes.len() as u64;
+        {
+            let mut used = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+            while *used > 0 && *used + size > IN_FLIGHT {
+                used = self.room.wait(used).unwrap_or_else(|e| e.into_inner());
+            }
+            *used += size;
+        }
+        scope.spawn(move |_| {
+            if let Err(e) = store.write_claimed(staging, Kind::Blob, &id, &bytes) {
+                self.failed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert(e);
+                self.any_failed.store(true, Ordering::Relaxed);
+            }
+            drop(bytes);
+            *self.in_flight.lock().unwrap_or_else(|e| e.into_inner()) -= size;
+            self.room.notify_one();
+        });
+        Ok(())
+    }
+
+    fn take_error(&self) -> Result<()> {
+        match self.failed.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(self) -> Result<()> {
+        self.take_error()
+    }
 }
 
 /// `./a//b/` → `a/b`; refuses absolute paths and `..`.

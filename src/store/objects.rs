@@ -535,8 +535,24 @@ impl Store {
         Ok(id)
     }
 
-    /// Writes the object of `bytes` (whose id is `id`) into `staging`.
+    /// Writes the object of `bytes` (whose id is `id`) into `staging`,
+    /// unless it is staged (or being staged) already.
     pub(crate) fn write_staged(
+        &self,
+        staging: &Staging,
+        kind: Kind,
+        id: &Id,
+        bytes: &[u8],
+    ) -> Result<()> {
+        if !staging.claim(*id) {
+            return Ok(());
+        }
+        self.write_claimed(staging, kind, id, bytes)
+    }
+
+    /// Writes the object of `bytes` into `staging`, for which the caller
+    /// [claimed](Staging::claim) `id`; possibly on another thread.
+    pub(crate) fn write_claimed(
         &self,
         staging: &Staging,
         kind: Kind,
@@ -546,15 +562,8 @@ impl Store {
         let path = staging.dir.join(id.to_hex());
         let encoded =
             encode(kind, bytes, self.settings.compression).map_err(io_at("compress", &path))?;
-        let mut file = match self.create_file(&path, self.read_only_mode(false)) {
-            Ok(f) => f,
-            // Staged by another thread of this ingest meanwhile.
-            Err(_) if staging.has(id) => return Ok(()),
-            Err(e) => return Err(e),
-        };
-        file.write_all(&encoded).map_err(io_at("write", &path))?;
-        staging.add(*id);
-        Ok(())
+        let mut file = self.create_file(&path, self.read_only_mode(false))?;
+        file.write_all(&encoded).map_err(io_at("write", &path))
     }
 
     fn object_writer(&self, kind: Kind, size: u64) -> Result<ObjectWriter<'_>> {
@@ -1029,8 +1038,19 @@ impl Staging {
         }
     }
 
+    /// Reserves `id` for the caller to stage: false when it is staged or
+    /// being staged already.
+    pub(crate) fn claim(&self, id: Id) -> bool {
+        self.staged
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id)
+    }
+
     /// Moves the staged objects that `keep` accepts into the store.
-    pub fn commit(self, store: &Store, keep: impl Fn(&Id) -> bool) -> Result<()> {
+    /// On every core: renames are most of a cold tar deploy's storing.
+    pub fn commit(self, store: &Store, keep: impl Fn(&Id) -> bool + Sync) -> Result<()> {
+        use rayon::prelude::*;
         store.unsynced.everything();
         let staged = std::mem::take(
             &mut *self
@@ -1038,15 +1058,22 @@ impl Staging {
                 .lock()
                 .map_err(|_| Error::refused("a writer thread failed while staging objects"))?,
         );
-        for id in staged.iter().filter(|id| keep(id)) {
+        let staged: Vec<Id> = staged.into_iter().filter(|id| keep(id)).collect();
+        staged.par_iter().try_for_each(|id| {
             let from = self.dir.join(id.to_hex());
             let to = store.object_path(id);
-            if let Some(fan) = to.parent() {
-                store.create_dir(fan)?;
+            match fs::rename(&from, &to) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::NotFound && !to.exists() => {
+                    // The fan directory is missing (the object is staged).
+                    if let Some(fan) = to.parent() {
+                        store.create_dir(fan)?;
+                    }
+                    fs::rename(&from, &to).map_err(io_at("store", &to))
+                }
+                Err(e) => Err(io_at("store", &to)(e)),
             }
-            fs::rename(&from, &to).map_err(io_at("store", &to))?;
-        }
-        Ok(())
+        })
     }
 }
 

@@ -141,3 +141,28 @@ fn large_files_in_a_tar_stream_are_stored_intact() {
     assert_same_tree(&env.path("src"), &env.path("app/current"));
     assert_clean(&env);
 }
+
+#[test]
+fn many_small_tar_entries_are_staged_on_the_pool_intact() {
+    let env = Env::new();
+    env.init();
+    // More than the reader lets wait (16 MiB), duplicates among them.
+    for i in 0..48 {
+        let content = bytes(600_000 + (i % 5) * 1000, (i % 7) as u64);
+        fs::create_dir_all(env.path(&format!("src/d{}", i % 4))).unwrap();
+        fs::write(env.path(&format!("src/d{}/f{i}.bin", i % 4)), content).unwrap();
+    }
+    crate::porcelain::sh("tar -C src -cf src.tar .", &env.path("."));
+    let tar = fs::read(env.path("src.tar")).unwrap();
+    let want = slug_of(&env, "src");
+    env.rel_stdin(["deploy", "-"], &tar).ok();
+    assert_eq!(
+        env.rel(["rev-parse", "--slug", "current"]).ok().line(),
+        want
+    );
+    assert!(
+        crate::fixtures::snapshot(&env.path("app/current"))
+            == crate::fixtures::snapshot(&env.path("src"))
+    );
+    assert_clean(&env);
+}
