@@ -196,7 +196,7 @@ complete -c rel -n "__fish_rel_using_subcommand releases:output" -s C -d 'Run as
 complete -c rel -n "__fish_rel_using_subcommand releases:output" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
 complete -c rel -n "__fish_rel_using_subcommand releases:output" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
 complete -c rel -n "__fish_rel_using_subcommand releases:output" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c rel -n "__fish_rel_using_subcommand rollback" -l by -d 'Who rolls back (default: REL_BY, else user@host)' -r
+complete -c rel -n "__fish_rel_using_subcommand rollback" -l by -d 'Who makes the change (default: REL_BY, else user@host)' -r
 complete -c rel -n "__fish_rel_using_subcommand rollback" -s C -d 'Run as if rel was started in PATH' -r -F
 complete -c rel -n "__fish_rel_using_subcommand rollback" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
 complete -c rel -n "__fish_rel_using_subcommand rollback" -l no-restart -d 'Do not run the restart hook'

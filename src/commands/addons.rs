@@ -5,9 +5,9 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::{Ctx, author, done, settle};
+use super::{Ctx, ReleaseOpts, done, settle};
 use crate::config::parse_assignment;
-use crate::ops::{self, Plan};
+use crate::ops;
 
 pub use crate::ops::PlanChange;
 
@@ -29,23 +29,15 @@ pub struct AddonsAddArgs {
     /// A config var the add-on brings; it leaves with the add-on (repeatable)
     #[arg(long = "config", value_name = "KEY=VALUE")]
     pub config: Vec<String>,
-    /// Who makes the change (default: REL_BY, else user@host)
-    #[arg(long, value_name = "WHO")]
-    pub by: Option<String>,
-    /// Do not run the restart hook
-    #[arg(long)]
-    pub no_restart: bool,
+    #[command(flatten)]
+    pub release: ReleaseOpts,
 }
 
 #[derive(Debug, Args)]
 pub struct AddonsRemoveArgs {
     pub name: String,
-    /// Who makes the change (default: REL_BY, else user@host)
-    #[arg(long, value_name = "WHO")]
-    pub by: Option<String>,
-    /// Do not run the restart hook
-    #[arg(long)]
-    pub no_restart: bool,
+    #[command(flatten)]
+    pub release: ReleaseOpts,
 }
 
 #[derive(Debug, Args)]
@@ -53,12 +45,8 @@ pub struct AddonsPlanArgs {
     pub name: String,
     /// The new plan: PLAN or SERVICE:PLAN
     pub plan: String,
-    /// Who makes the change (default: REL_BY, else user@host)
-    #[arg(long, value_name = "WHO")]
-    pub by: Option<String>,
-    /// Do not run the restart hook
-    #[arg(long)]
-    pub no_restart: bool,
+    #[command(flatten)]
+    pub release: ReleaseOpts,
 }
 
 #[derive(Serialize)]
@@ -100,21 +88,19 @@ pub fn run_add(ctx: &Ctx, args: AddonsAddArgs) -> Result<ExitCode> {
         .iter()
         .map(|a| parse_assignment(a))
         .collect::<Result<_, _>>()?;
-    let store = ctx.open()?;
-    let who = author(args.by.as_deref())?;
-    let lock = ctx.lock(&store)?;
-    let (plan, addon) = ops::addon_add(&store, &args.spec, args.name.as_deref(), &vars, &who)?;
-    let Plan::Release(new) = plan else {
-        unreachable!("adding an add-on always changes the release");
-    };
-    let committed = ops::commit(
-        &store,
-        &lock,
-        new,
-        !args.no_restart,
-        &ctx.progress(),
-        &mut ctx.hook_sink(),
+    let change = ctx.begin_change(&args.release)?;
+    let store = &change.store;
+    let (plan, addon) = ops::addon_add(
+        store,
+        &args.spec,
+        args.name.as_deref(),
+        &vars,
+        &change.author,
     )?;
+    let Some(new) = ctx.planned(plan) else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let committed = ctx.commit(&change, new)?;
     let plan_part = ops::split_plan(&args.spec)?
         .1
         .map(|p| format!(" ({p})"))
@@ -129,20 +115,12 @@ pub fn run_add(ctx: &Ctx, args: AddonsAddArgs) -> Result<ExitCode> {
 }
 
 pub fn run_remove(ctx: &Ctx, args: AddonsRemoveArgs) -> Result<ExitCode> {
-    let store = ctx.open()?;
-    let who = author(args.by.as_deref())?;
-    let lock = ctx.lock(&store)?;
-    let Plan::Release(new) = ops::addon_remove(&store, &args.name, &who)? else {
-        unreachable!("removing an add-on always changes the release");
+    let change = ctx.begin_change(&args.release)?;
+    let store = &change.store;
+    let Some(new) = ctx.planned(ops::addon_remove(store, &args.name, &change.author)?) else {
+        return Ok(ExitCode::SUCCESS);
     };
-    let committed = ops::commit(
-        &store,
-        &lock,
-        new,
-        !args.no_restart,
-        &ctx.progress(),
-        &mut ctx.hook_sink(),
-    )?;
+    let committed = ctx.commit(&change, new)?;
     ctx.status(format!(
         "Removing {} from {}... {}",
         args.name,
@@ -153,25 +131,13 @@ pub fn run_remove(ctx: &Ctx, args: AddonsRemoveArgs) -> Result<ExitCode> {
 }
 
 pub fn run_plan(ctx: &Ctx, args: AddonsPlanArgs, way: PlanChange) -> Result<ExitCode> {
-    let store = ctx.open()?;
-    let who = author(args.by.as_deref())?;
-    let lock = ctx.lock(&store)?;
-    let (plan, new_plan) = ops::addon_plan(&store, &args.name, &args.plan, way, &who)?;
-    let new = match plan {
-        Plan::NoChange(why) => {
-            ctx.status(format!("No changes: {why}"));
-            return Ok(ExitCode::SUCCESS);
-        }
-        Plan::Release(new) => new,
+    let change = ctx.begin_change(&args.release)?;
+    let store = &change.store;
+    let (plan, new_plan) = ops::addon_plan(store, &args.name, &args.plan, way, &change.author)?;
+    let Some(new) = ctx.planned(plan) else {
+        return Ok(ExitCode::SUCCESS);
     };
-    let committed = ops::commit(
-        &store,
-        &lock,
-        new,
-        !args.no_restart,
-        &ctx.progress(),
-        &mut ctx.hook_sink(),
-    )?;
+    let committed = ctx.commit(&change, new)?;
     ctx.status(format!(
         "Changing {} on {} to {new_plan}... {}",
         args.name,

@@ -4,9 +4,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, author, done, settle};
+use super::{Ctx, ReleaseOpts, done, settle};
 use crate::config::{Config, check_key, parse_assignment};
-use crate::ops::{self, Plan};
+use crate::ops;
 
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
@@ -28,24 +28,16 @@ pub struct ConfigSetArgs {
     /// KEY=VALUE assignments
     #[arg(required = true, value_name = "KEY=VALUE")]
     pub vars: Vec<String>,
-    /// Who makes the change (default: REL_BY, else user@host)
-    #[arg(long, value_name = "WHO")]
-    pub by: Option<String>,
-    /// Do not run the restart hook
-    #[arg(long)]
-    pub no_restart: bool,
+    #[command(flatten)]
+    pub release: ReleaseOpts,
 }
 
 #[derive(Debug, Args)]
 pub struct ConfigUnsetArgs {
     #[arg(required = true, value_name = "KEY")]
     pub keys: Vec<String>,
-    /// Who makes the change (default: REL_BY, else user@host)
-    #[arg(long, value_name = "WHO")]
-    pub by: Option<String>,
-    /// Do not run the restart hook
-    #[arg(long)]
-    pub no_restart: bool,
+    #[command(flatten)]
+    pub release: ReleaseOpts,
 }
 
 /// The current config (empty before the first release).
@@ -125,32 +117,19 @@ pub fn run_set(ctx: &Ctx, args: ConfigSetArgs) -> Result<ExitCode> {
         .iter()
         .map(|a| parse_assignment(a))
         .collect::<Result<_, _>>()?;
-    let store = ctx.open()?;
-    let who = author(args.by.as_deref())?;
-    let lock = ctx.lock(&store)?;
-    let new = match ops::config_set(&store, &pairs, &who)? {
-        Plan::NoChange(why) => {
-            ctx.status(format!("No changes: {why}"));
-            return Ok(ExitCode::SUCCESS);
-        }
-        Plan::Release(new) => new,
+    let change = ctx.begin_change(&args.release)?;
+    let Some(new) = ctx.planned(ops::config_set(&change.store, &pairs, &change.author)?) else {
+        return Ok(ExitCode::SUCCESS);
     };
     ctx.status("Adding config vars:");
     let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (k, v) in &pairs {
         ctx.status(format!("  {k:<width$} => {v}"));
     }
-    let committed = ops::commit(
-        &store,
-        &lock,
-        new,
-        !args.no_restart,
-        &ctx.progress(),
-        &mut ctx.hook_sink(),
-    )?;
+    let committed = ctx.commit(&change, new)?;
     ctx.status(format!(
         "Updating vars{}... {}",
-        restarting(args.no_restart),
+        restarting(args.release.no_restart),
         done(&committed.release)
     ));
     Ok(settle(&committed))
@@ -160,16 +139,14 @@ pub fn run_unset(ctx: &Ctx, args: ConfigUnsetArgs) -> Result<ExitCode> {
     for k in &args.keys {
         check_key(k)?;
     }
-    let store = ctx.open()?;
-    let who = author(args.by.as_deref())?;
-    let lock = ctx.lock(&store)?;
-    let before = ops::base(&store)?.config;
-    let new = match ops::config_unset(&store, &args.keys, &who)? {
-        Plan::NoChange(why) => {
-            ctx.status(format!("No changes: {why}"));
-            return Ok(ExitCode::SUCCESS);
-        }
-        Plan::Release(new) => new,
+    let change = ctx.begin_change(&args.release)?;
+    let before = ops::base(&change.store)?.config;
+    let Some(new) = ctx.planned(ops::config_unset(
+        &change.store,
+        &args.keys,
+        &change.author,
+    )?) else {
+        return Ok(ExitCode::SUCCESS);
     };
     ctx.status("Removing config vars:");
     let mut shown = Vec::new();
@@ -179,17 +156,10 @@ pub fn run_unset(ctx: &Ctx, args: ConfigUnsetArgs) -> Result<ExitCode> {
             shown.push(k);
         }
     }
-    let committed = ops::commit(
-        &store,
-        &lock,
-        new,
-        !args.no_restart,
-        &ctx.progress(),
-        &mut ctx.hook_sink(),
-    )?;
+    let committed = ctx.commit(&change, new)?;
     ctx.status(format!(
         "Updating vars{}... {}",
-        restarting(args.no_restart),
+        restarting(args.release.no_restart),
         done(&committed.release)
     ));
     Ok(settle(&committed))

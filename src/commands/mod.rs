@@ -345,3 +345,64 @@ pub fn done(release: &crate::manifest::Release) -> String {
         format!("failed, {}", release.name())
     }
 }
+
+/// The options of every porcelain command that makes a release.
+#[derive(Debug, clap::Args)]
+pub struct ReleaseOpts {
+    /// Who makes the change (default: REL_BY, else user@host)
+    #[arg(long, value_name = "WHO")]
+    pub by: Option<String>,
+    /// Do not run the restart hook
+    #[arg(long)]
+    pub no_restart: bool,
+}
+
+/// A porcelain change in progress: the store, locked, and who makes it.
+pub struct Change {
+    pub store: Store,
+    pub author: crate::ops::Author,
+    pub lock: LockGuard,
+    restart: bool,
+}
+
+impl Ctx {
+    /// Opens the store and takes the lock for a change that makes a release.
+    pub fn begin_change(&self, opts: &ReleaseOpts) -> Result<Change> {
+        let store = self.open()?;
+        let author = author(opts.by.as_deref())?;
+        let lock = self.lock(&store)?;
+        Ok(Change {
+            store,
+            author,
+            lock,
+            restart: !opts.no_restart,
+        })
+    }
+
+    /// The release a plan makes, or None after saying why there is none.
+    pub fn planned(&self, plan: crate::ops::Plan) -> Option<crate::release::NewRelease> {
+        match plan {
+            crate::ops::Plan::NoChange(why) => {
+                self.status(format!("No changes: {why}"));
+                None
+            }
+            crate::ops::Plan::Release(new) => Some(new),
+        }
+    }
+
+    /// Writes and (if it succeeded) activates the new release.
+    pub fn commit(
+        &self,
+        change: &Change,
+        new: crate::release::NewRelease,
+    ) -> Result<crate::ops::Committed> {
+        Ok(crate::ops::commit(
+            &change.store,
+            &change.lock,
+            new,
+            change.restart,
+            &self.progress(),
+            &mut self.hook_sink(),
+        )?)
+    }
+}
