@@ -56,16 +56,7 @@ pub fn run(ctx: &Ctx, args: CatObjectArgs) -> Result<ExitCode> {
                 )?;
             }
         } else {
-            let mut buf = vec![0u8; 1 << 16];
-            loop {
-                let n = reader
-                    .read(&mut buf)
-                    .map_err(|e| read_error(e, "read", &store.object_path(&id)))?;
-                if n == 0 {
-                    break;
-                }
-                out.write_all(&buf[..n])?;
-            }
+            super::copy_object(&store, &mut reader, &mut out)?;
         }
     }
     out.flush()?;

@@ -1,4 +1,4 @@
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -6,7 +6,6 @@ use clap::Args;
 
 use super::Ctx;
 use crate::history;
-use crate::store::objects::read_error;
 
 #[derive(Debug, Args)]
 pub struct ReleasesOutputArgs {
@@ -27,16 +26,7 @@ pub fn run(ctx: &Ctx, args: ReleasesOutputArgs) -> Result<ExitCode> {
     };
     let mut reader = store.open_object(&id)?;
     let mut out = super::stdout();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = reader
-            .read(&mut buf)
-            .map_err(|e| read_error(e, "read", &store.object_path(&id)))?;
-        if n == 0 {
-            break;
-        }
-        out.write_all(&buf[..n])?;
-    }
+    super::copy_object(&store, &mut reader, &mut out)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
