@@ -102,6 +102,8 @@ pub struct Store {
     pub(crate) prepared: crate::checkout::PreparedCheckout,
     /// What this process wrote that is not durable yet.
     unsynced: objects::Unsynced,
+    /// Objects and fan directories this process knows about.
+    known: objects::Known,
 }
 
 impl Store {
@@ -142,6 +144,7 @@ impl Store {
             objects_fd: Default::default(),
             prepared: Default::default(),
             unsynced: Default::default(),
+            known: Default::default(),
         };
         // Build in a temporary sibling and rename, so a store is either
         // absent or complete.
@@ -228,6 +231,7 @@ impl Store {
             objects_fd: Default::default(),
             prepared: Default::default(),
             unsynced: Default::default(),
+            known: Default::default(),
         })
     }
 

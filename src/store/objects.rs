@@ -131,6 +131,9 @@ impl Store {
     /// [`FRESHEN_AFTER`]). Exported for ingest's stat cache, whose hits name
     /// blobs without reading them.
     pub(crate) fn has_object_fresh(&self, id: &Id) -> bool {
+        if let Some(known) = self.known.lookup(self, id) {
+            return known;
+        }
         let Ok(dir) = self.objects_fd() else {
             return false;
         };
@@ -220,6 +223,7 @@ impl Store {
     /// An object that appears meanwhile (a concurrent writer) is as good.
     fn put_object(&self, id: &Id, encoded: &[u8]) -> Result<()> {
         self.unsynced.object(id, self.object_path(id));
+        self.known.ours(id);
         if UNNAMED_FILES.load(Ordering::Relaxed) {
             match self.link_unnamed(id, encoded) {
                 Ok(true) => return Ok(()),
@@ -329,11 +333,14 @@ impl Store {
     pub fn write_blob_file_copy(&self, path: &Path, size: u64, copy: &CopyTo) -> Result<Id> {
         let mut file = File::open(path).map_err(io_at("read", path))?;
         if size <= SMALL_FILE {
-            let mut buf = Vec::with_capacity(size as usize);
-            file.read_to_end(&mut buf).map_err(io_at("read", path))?;
-            if buf.len() as u64 != size {
+            // One byte more than the scan saw, to notice a file that grew;
+            // read_to_end would also stat and seek to size its buffer.
+            let mut buf = vec![0u8; size as usize + 1];
+            let n = read_full(&mut file, &mut buf).map_err(io_at("read", path))?;
+            if n as u64 != size {
                 return Err(changed(path));
             }
+            buf.truncate(n);
             let id = self.write_bytes(Kind::Blob, &buf)?;
             if let Some((mut out, at)) = copy()? {
                 out.write_all(&buf).map_err(io_at("write", &at))?;
@@ -955,6 +962,7 @@ impl ObjectWriter<'_> {
             None => {
                 let dest = self.store.object_path(&id);
                 self.store.unsynced.object(&id, dest.clone());
+                self.store.known.ours(&id);
                 if let Some(fan) = dest.parent() {
                     self.store.create_dir(fan)?;
                 }
@@ -1151,5 +1159,55 @@ impl Unsynced {
 
     fn take(&self) -> Written {
         std::mem::take(&mut *self.lock())
+    }
+}
+
+/// What this process knows about objects without asking the file system:
+/// those it wrote, and the fan directories (`objects/ab/`) that did not
+/// exist when it first looked, whose objects are all its own (or a
+/// concurrent writer's, which a link or rename into place then meets). A
+/// cold deploy into a new store so makes no existence checks at all.
+#[derive(Debug)]
+pub struct Known {
+    /// Per fan directory: 0 not looked at yet, 1 existed, 2 did not exist.
+    fans: Box<[std::sync::atomic::AtomicU8]>,
+    ours: std::sync::Mutex<std::collections::HashSet<Id>>,
+}
+
+impl Default for Known {
+    fn default() -> Known {
+        Known {
+            fans: (0..256).map(|_| Default::default()).collect(),
+            ours: Default::default(),
+        }
+    }
+}
+
+impl Known {
+    /// `Some(exists)` when known, `None` when the file system must say.
+    fn lookup(&self, store: &Store, id: &Id) -> Option<bool> {
+        let ours = self.ours.lock().unwrap_or_else(|e| e.into_inner());
+        if ours.contains(id) {
+            return Some(true);
+        }
+        drop(ours);
+        let fan = &self.fans[id.0[0] as usize];
+        match fan.load(Ordering::Relaxed) {
+            1 => None,
+            2 => Some(false),
+            _ => {
+                let hex = id.to_hex();
+                let exists = store.objects_dir().join(&hex[..2]).is_dir();
+                fan.store(if exists { 1 } else { 2 }, Ordering::Relaxed);
+                if exists { None } else { Some(false) }
+            }
+        }
+    }
+
+    fn ours(&self, id: &Id) {
+        self.ours
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(*id);
     }
 }
