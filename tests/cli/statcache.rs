@@ -188,13 +188,15 @@ fn an_index_naming_a_blob_that_gc_removed_reads_the_file_again() {
     env.init();
     settled_source(&env);
     let slug = deploy_checked(&env);
-    // Another release, then the first one's blob vanishes as if collected.
+    // The slug is collected as gc does it: its root tree first, then the
+    // rest (here, the one blob).
     let blob = entry_id(&env, &slug, "data/a.txt");
+    fs::remove_file(object_path(&env, &slug)).unwrap();
     fs::remove_file(object_path(&env, &blob)).unwrap();
     env.rel(["deploy", "../src", "--force"]).ok();
     assert!(
-        object_path(&env, &blob).exists(),
-        "the blob is stored again"
+        object_path(&env, &blob).exists() && object_path(&env, &slug).exists(),
+        "the blob and the tree are stored again"
     );
     let run = env.rel(["fsck"]).ok();
     assert!(run.stdout.is_empty(), "{run:#?}");
