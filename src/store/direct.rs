@@ -18,13 +18,16 @@ use std::os::fd::AsRawFd;
 
 /// The alignment (and the unit) of direct writes.
 const BLOCK: usize = 4096;
-/// How much is buffered between writes.
+/// How much is buffered between writes, at most (large files).
 const CHUNK: usize = 4 << 20;
+/// ... and for files known to be smaller than 16 MiB.
+const SMALL_CHUNK: usize = 1 << 20;
 
 pub struct DirectWriter {
     file: File,
-    /// `CHUNK + BLOCK` bytes, of which `buf[start..start + CHUNK]` is aligned.
+    /// `chunk + BLOCK` bytes, of which `buf[start..start + chunk]` is aligned.
     buf: Vec<u8>,
+    chunk: usize,
     start: usize,
     len: usize,
     direct: bool,
@@ -34,12 +37,24 @@ impl DirectWriter {
     /// Takes a file opened for writing at offset 0, turning `O_DIRECT` on
     /// when the file system allows it.
     pub fn new(file: File) -> DirectWriter {
+        DirectWriter::sized(file, CHUNK)
+    }
+
+    /// As [`new`](Self::new), with a smaller buffer for a file of `size`
+    /// bytes less than 16 MiB: memory stays bounded while both cores write.
+    pub fn for_size(file: File, size: u64) -> DirectWriter {
+        let chunk = if size < 16 << 20 { SMALL_CHUNK } else { CHUNK };
+        DirectWriter::sized(file, chunk)
+    }
+
+    fn sized(file: File, chunk: usize) -> DirectWriter {
         let direct = set_direct(&file, true).is_ok();
-        let buf = vec![0u8; CHUNK + BLOCK];
+        let buf = vec![0u8; chunk + BLOCK];
         let start = buf.as_ptr().align_offset(BLOCK).min(BLOCK);
         DirectWriter {
             file,
             buf,
+            chunk,
             start,
             len: 0,
             direct,
@@ -75,10 +90,10 @@ impl DirectWriter {
 
 impl Write for DirectWriter {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if self.len == CHUNK {
+        if self.len == self.chunk {
             self.flush_blocks()?;
         }
-        let n = data.len().min(CHUNK - self.len);
+        let n = data.len().min(self.chunk - self.len);
         let at = self.start + self.len;
         self.buf[at..at + n].copy_from_slice(&data[..n]);
         self.len += n;
@@ -131,7 +146,13 @@ mod tests {
         ] {
             let path = dir.path().join(format!("f{size}"));
             let data: Vec<u8> = (0..size).map(|i| (i * 7 + i / 4096) as u8).collect();
-            let mut w = DirectWriter::new(File::create(&path).expect("create"));
+            let file = File::create(&path).expect("create");
+            // Both buffer sizes, on odd and even sizes.
+            let mut w = if size % 2 == 0 {
+                DirectWriter::new(file)
+            } else {
+                DirectWriter::for_size(file, 1)
+            };
             for piece in data.chunks(1000 + size % 3000) {
                 w.write_all(piece).expect("write");
             }

@@ -576,7 +576,7 @@ impl Store {
     fn object_writer(&self, kind: Kind, size: u64) -> Result<ObjectWriter<'_>> {
         let tmp = self.temp_path("object");
         let file = self.create_file(&tmp, self.read_only_mode(false))?;
-        let mut out = DirectWriter::new(file);
+        let mut out = DirectWriter::for_size(file, size);
         let frame = header_frame(kind, size);
         let start = || -> io::Result<zstd::stream::write::Encoder<'static, DirectWriter>> {
             out.write_all(&frame)?;
