@@ -283,6 +283,10 @@ def main():
                  discard(f"{W}/slug.tar.zst", f"{W}/hx") + " ; " + warm(NODE),
                  f"tar -C {q(NODE)} -cf - . | zstd -3 -T0 -q -o {W}/slug.tar.zst && mkdir {W}/hx && "
                  f"zstd -dc {W}/slug.tar.zst | tar -xf - -C {W}/hx"),
+                ("heroku-sync", "the same, then sync (durable, as rel's release is)",
+                 discard(f"{W}/slug2.tar.zst", f"{W}/hx2") + " ; " + warm(NODE),
+                 f"tar -C {q(NODE)} -cf - . | zstd -3 -T0 -q -o {W}/slug2.tar.zst && mkdir {W}/hx2 && "
+                 f"zstd -dc {W}/slug2.tar.zst | tar -xf - -C {W}/hx2 && sync"),
                 ("git", "git init, add -A, commit, checkout to a new dir",
                  discard(f"{W}/git", f"{W}/gx", f"{W}/gidx") + " ; " + warm(NODE),
                  f"git init -q {W}/git && {GIT} -C {W}/git --work-tree={q(NODE)} add -A -f && "
