@@ -59,6 +59,8 @@ thread_local! {
 /// of a create in `tmp/` and a rename. Turned off for the process the first
 /// time the file system (or a missing `/proc`) refuses.
 static UNNAMED_FILES: AtomicBool = AtomicBool::new(true);
+/// Whether `linkat(AT_EMPTY_PATH)` is allowed to this process.
+static EMPTY_PATH_LINKS: AtomicBool = AtomicBool::new(true);
 
 /// Kind and size, from an object's header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -296,22 +298,41 @@ impl Store {
                 .map_err(io_at("change the owner of", &path))?;
         }
         file.write_all(encoded).map_err(io_at("write", &path))?;
-        let proc = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))
-            .expect("digits have no NUL");
-        // SAFETY: NUL-terminated paths; `file` stays open across the call.
-        let rc = unsafe {
-            libc::linkat(
-                libc::AT_FDCWD,
-                proc.as_ptr(),
-                dir.as_raw_fd(),
-                rel.as_ptr(),
-                libc::AT_SYMLINK_FOLLOW,
-            )
+        // Linking the descriptor itself (AT_EMPTY_PATH) skips resolving a
+        // /proc path; older kernels allow it only with CAP_DAC_READ_SEARCH,
+        // so it is tried until refused.
+        let link = |from_fd: i32, from: &std::ffi::CStr, flags: i32| {
+            // SAFETY: NUL-terminated paths; `file` and `dir` stay open
+            // across the call.
+            let rc = unsafe {
+                libc::linkat(from_fd, from.as_ptr(), dir.as_raw_fd(), rel.as_ptr(), flags)
+            };
+            if rc == 0 {
+                Ok(())
+            } else {
+                Err(io::Error::last_os_error())
+            }
         };
-        if rc == 0 {
-            return Ok(true);
+        let mut result = Err(io::Error::from_raw_os_error(libc::EPERM));
+        if EMPTY_PATH_LINKS.load(Ordering::Relaxed) {
+            result = link(file.as_raw_fd(), c"", libc::AT_EMPTY_PATH);
+            if let Err(e) = &result
+                && matches!(
+                    e.raw_os_error(),
+                    Some(libc::EPERM | libc::ENOENT | libc::EINVAL | libc::EACCES)
+                )
+            {
+                EMPTY_PATH_LINKS.store(false, Ordering::Relaxed);
+            }
         }
-        let e = io::Error::last_os_error();
+        if result.is_err() && !EMPTY_PATH_LINKS.load(Ordering::Relaxed) {
+            let proc = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))
+                .expect("digits have no NUL");
+            result = link(libc::AT_FDCWD, &proc, libc::AT_SYMLINK_FOLLOW);
+        }
+        let Err(e) = result else {
+            return Ok(true);
+        };
         match e.raw_os_error() {
             Some(libc::EEXIST) => Ok(true),
             Some(libc::ENOENT | libc::EPERM | libc::EACCES | libc::EOPNOTSUPP | libc::EXDEV) => {
