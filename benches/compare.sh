@@ -77,6 +77,15 @@ if [[ ! -e $CORPUS/.node-app.done || ! -e $CORPUS/.big-file.done ]]; then
   bash "$BENCH/make-corpus.sh" "$CORPUS" >&2
 fi
 
+# The previous run deleted its trash at its end: wait out ext4's 300 s of
+# inode-reuse penalty rather than time this run's file creation in it.
+if [[ -e $WORK/trash-deleted ]]; then
+  since=$(( $(date +%s) - $(stat -c %Y "$WORK/trash-deleted") ))
+  if (( since < 300 )); then
+    echo "compare.sh: the last run deleted many files ${since}s ago; waiting $((300 - since))s" >&2
+    sleep $((300 - since))
+  fi
+fi
 AVAIL=$(df -B1 --output=avail "$WORK" | tail -1)
 ((AVAIL > 30000000000)) || echo "compare.sh: warning: less than 30 GB free in $WORK" >&2
 
@@ -381,4 +390,5 @@ finally:
         emit()
         print(table())
     subprocess.run(["rm", "-rf", TRASH])
+    open(f"{WORK}/trash-deleted", "w").close()
 PY
