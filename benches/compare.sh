@@ -227,7 +227,8 @@ def emit():
     with open(f"{RESULTS}/latest.jsonl", "w") as f:
         f.write(json.dumps({"machine": info}) + "\n")
         for r in records:
-            f.write(json.dumps({k: v for k, v in r.items() if k != "walls"}) + "\n")
+            f.write(json.dumps({k: v for k, v in r.items()
+                                if k not in ("walls", "title", "target") and v is not None}) + "\n")
     with open(f"{RESULTS}/latest.md", "w") as f:
         f.write(table())
 
