@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result, io_at};
 use crate::id::{Id, Kind};
 use crate::progress::Progress;
+use crate::sparse::{SparseInfo, SparseReader};
 use crate::statcache::{self, FileStat, StatCache};
 use crate::store::Store;
 use crate::store::objects::{LARGE_FILE, SMALL_FILE, Staging};
@@ -459,6 +460,21 @@ fn count(dir: &BTreeMap<Vec<u8>, Node>, stats: &mut IngestStats) {
     }
 }
 
+/// The sparse-file records of a tar entry's pax header, if it has any.
+fn sparse_info<R: Read>(entry: &mut tar::Entry<R>) -> std::io::Result<Option<SparseInfo>> {
+    let Some(records) = entry.pax_extensions()? else {
+        return Ok(None);
+    };
+    let records: Vec<(String, Vec<u8>)> = records
+        .filter_map(|r| r.ok())
+        .filter_map(|r| Some((r.key().ok()?.to_string(), r.value_bytes().to_vec())))
+        .filter(|(key, _)| key.starts_with("GNU.sparse."))
+        .collect();
+    Ok(SparseInfo::from_pax(
+        records.iter().map(|(k, v)| (k.as_str(), v.as_slice())),
+    ))
+}
+
 /// Stores a tar stream (plain or zstd-compressed) as a slug.
 pub fn ingest_tar(
     store: Option<&Store>,
@@ -509,9 +525,14 @@ pub fn ingest_tar(
     rayon::in_place_scope(|scope| -> Result<()> {
         for entry in archive.entries().map_err(bad_stream)? {
             let mut entry = entry.map_err(bad_stream)?;
-            let raw = entry.path_bytes().into_owned();
+            let sparse = sparse_info(&mut entry).map_err(bad_stream)?;
+            let raw = match sparse.as_ref().and_then(|s| s.name.clone()) {
+                Some(name) => name,
+                None => entry.path_bytes().into_owned(),
+            };
             let path = normalize(&raw)?;
             let etype = entry.header().entry_type();
+            let mode = entry.header().mode();
             use tar::EntryType as T;
             if matches!(
                 etype,
@@ -531,9 +552,39 @@ pub fn ingest_tar(
             }
             let node = match etype {
                 T::Directory => Node::Dir(BTreeMap::new()),
-                T::Regular | T::Continuous => {
-                    let size = entry.header().size().map_err(bad_stream)?;
-                    let exec = entry.header().mode().map_err(bad_stream)? & 0o111 != 0;
+                T::Regular | T::Continuous | T::GNUSparse => {
+                    // The size of the file, not of its data in the stream:
+                    // pax `size` records and sparse maps are applied.
+                    let stored = entry.size();
+                    let size = match &sparse {
+                        None => stored,
+                        Some(info) if info.version == "1.0" => info.real_size.ok_or_else(|| {
+                            Error::refused(format!(
+                                "tar entry '{}' is a sparse file without a GNU.sparse.realsize record; nothing was stored",
+                                show(&raw)
+                            ))
+                        })?,
+                        Some(info) => {
+                            return Err(Error::refused(format!(
+                                "tar entry '{}' is a sparse file in pax sparse format {}, which rel does not read; write the stream without -S, or with GNU tar's --sparse-version=1.0; nothing was stored",
+                                show(&raw),
+                                info.version
+                            )));
+                        }
+                    };
+                    let mut expanded;
+                    let mut entry: &mut dyn Read = if sparse.is_some() {
+                        expanded = SparseReader::new(&mut entry, stored, size).map_err(|e| {
+                            Error::refused(format!(
+                                "tar entry '{}' is a sparse file whose map is malformed ({e}); nothing was stored",
+                                show(&raw)
+                            ))
+                        })?;
+                        &mut expanded
+                    } else {
+                        &mut entry
+                    };
+                    let exec = mode.map_err(bad_stream)? & 0o111 != 0;
                     let keep_rules = path == SLUGIGNORE.as_bytes() && size <= 1 << 20;
                     let id = match (store, &staging) {
                         (Some(store), Some(staging)) if size <= SMALL_FILE => {

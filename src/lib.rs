@@ -22,6 +22,7 @@ pub mod manifest;
 pub mod ops;
 pub mod progress;
 pub mod release;
+pub mod sparse;
 pub mod statcache;
 pub mod store;
 pub mod time;

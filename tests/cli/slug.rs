@@ -349,6 +349,84 @@ fn tar_streams_from_bsdtar() {
     }
 }
 
+/// A file with holes, and a hard link to it: the tar tools write it in
+/// their sparse formats when asked (GNU tar -S) or on their own (bsdtar).
+fn sparse_tree(env: &Env) {
+    sh(
+        env,
+        "mkdir src && truncate -s 3M src/holes && \
+         printf hello | dd of=src/holes bs=1 seek=700000 conv=notrunc 2>/dev/null && \
+         printf tail | dd of=src/holes bs=1 seek=2500000 conv=notrunc 2>/dev/null && \
+         truncate -s 9000 src/empty-sparse && echo plain > src/plain && \
+         ln src/holes src/link",
+    );
+}
+
+#[test]
+fn sparse_files_in_tar_streams_store_their_real_bytes() {
+    let env = Env::new();
+    env.init();
+    sparse_tree(&env);
+    let slug = write_slug(&env, "src");
+    let mut scripts = Vec::new();
+    if have("tar") {
+        scripts.extend([
+            "tar -C src -cSf - .",
+            "tar -C src --format=posix -cSf - .",
+            "tar -C src --format=posix --sparse-version=1.0 -cSf - .",
+        ]);
+    }
+    if have("bsdtar") {
+        scripts.extend([
+            "bsdtar -C src -cf - .",
+            "bsdtar -C src --format pax -cf - .",
+        ]);
+    }
+    for script in scripts {
+        assert_eq!(
+            write_slug_stdin(&env, &tar_of(&env, script)),
+            slug,
+            "{script}"
+        );
+    }
+    env.rel(["checkout-slug", &slug, "../out"]).ok();
+    let holes = fs::read(env.path("out/holes")).unwrap();
+    assert_eq!(holes.len(), 3 << 20);
+    assert_eq!(&holes[700_000..700_005], b"hello");
+    assert_eq!(&holes[2_500_000..2_500_004], b"tail");
+    assert_eq!(holes.iter().filter(|&&b| b != 0).count(), 9);
+    assert_eq!(
+        fs::read(env.path("out/empty-sparse")).unwrap(),
+        vec![0; 9000]
+    );
+}
+
+#[test]
+fn sparse_formats_rel_does_not_read_are_refused_and_nothing_is_stored() {
+    if !have("tar") {
+        return;
+    }
+    let env = Env::new();
+    env.init();
+    sparse_tree(&env);
+    let before = object_count(&env);
+    for version in ["0.0", "0.1"] {
+        let tar = tar_of(
+            &env,
+            &format!("tar -C src --format=posix --sparse-version={version} -cSf - ."),
+        );
+        env.rel_stdin(["write-slug", "-"], &tar)
+            .code(1)
+            .fails_with("pax sparse format 0.x")
+            .fails_with("--sparse-version=1.0");
+        assert_eq!(
+            object_count(&env),
+            before,
+            "format {version} stored objects"
+        );
+    }
+}
+
 #[test]
 fn tar_streams_from_git_archive() {
     if !have("git") {
