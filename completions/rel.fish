@@ -67,7 +67,7 @@ complete -c rel -n "__fish_rel_using_subcommand init" -s C -d 'Run as if rel was
 complete -c rel -n "__fish_rel_using_subcommand init" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
 complete -c rel -n "__fish_rel_using_subcommand init" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
 complete -c rel -n "__fish_rel_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c rel -n "__fish_rel_using_subcommand deploy" -l commit -d 'The source revision (default: HEAD of SOURCE when it is a git work tree)' -r
+complete -c rel -n "__fish_rel_using_subcommand deploy" -l commit -d 'The source commit: an id, or a revision git resolves in SOURCE (default: HEAD of SOURCE when it is a git work tree)' -r
 complete -c rel -n "__fish_rel_using_subcommand deploy" -l by -d 'Who deploys (default: REL_BY, else user@host)' -r
 complete -c rel -n "__fish_rel_using_subcommand deploy" -s C -d 'Run as if rel was started in PATH' -r -F
 complete -c rel -n "__fish_rel_using_subcommand deploy" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r

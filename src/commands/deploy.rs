@@ -11,7 +11,7 @@ use crate::ops::{self, Plan};
 pub struct DeployArgs {
     /// A directory, or - for a tar stream (plain or zstd) on standard input
     pub source: PathBuf,
-    /// The source revision (default: HEAD of SOURCE when it is a git work tree)
+    /// The source commit: an id, or a revision git resolves in SOURCE (default: HEAD of SOURCE when it is a git work tree)
     #[arg(long, value_name = "REV")]
     pub commit: Option<String>,
     /// Who deploys (default: REL_BY, else user@host)
@@ -30,10 +30,38 @@ fn git_head(dir: &Path) -> Option<String> {
     if !dir.join(".git").exists() {
         return None;
     }
+    git_rev_parse(dir, "HEAD")
+}
+
+/// Whether `rev` is a commit id as git prints it: 7 to 64 hex digits.
+pub fn is_commit_id(rev: &str) -> bool {
+    (7..=64).contains(&rev.len()) && rev.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The commit `--commit REV` names: REV itself when it is a commit id,
+/// else what git makes of it (a branch, a tag, HEAD) in `dir`.
+fn resolve_commit(rev: &str, dir: &Path) -> Result<String> {
+    if is_commit_id(rev) {
+        return Ok(rev.to_ascii_lowercase());
+    }
+    if !rev.starts_with('-')
+        && !rev.contains(char::is_whitespace)
+        && let Some(id) = git_rev_parse(dir, &format!("{rev}^{{commit}}"))
+    {
+        return Ok(id);
+    }
+    anyhow::bail!(
+        "--commit '{rev}' is not a commit id (7 to 64 hex digits) nor a revision git knows in '{}'; give the commit id, as in --commit \"$(git rev-parse HEAD)\"",
+        dir.display()
+    )
+}
+
+/// `git rev-parse --verify REV` in `dir`.
+fn git_rev_parse(dir: &Path, rev: &str) -> Option<String> {
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(dir)
-        .args(["rev-parse", "--verify", "-q", "HEAD"])
+        .args(["rev-parse", "--verify", "-q", rev])
         // A deploy run from a git hook inherits GIT_DIR, which would name
         // the hook's repository instead of SOURCE's.
         .env_remove("GIT_DIR")
@@ -52,14 +80,15 @@ fn git_head(dir: &Path) -> Option<String> {
 pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let who = author(args.by.as_deref())?;
+    // A name is looked up in SOURCE, or for a tar stream where rel runs
+    // (`git archive v1.2 | rel deploy - --commit v1.2`).
+    let source_dir = match args.source.as_os_str() == "-" {
+        true => ctx.start_dir()?,
+        false => ctx.start_dir()?.join(&args.source),
+    };
     let commit = match &args.commit {
-        Some(c) if c.trim().is_empty() || c.contains(char::is_whitespace) => {
-            anyhow::bail!(
-                "--commit '{c}' is not a revision; give the commit id, as in --commit \"$(git rev-parse HEAD)\""
-            )
-        }
-        Some(c) => Some(c.clone()),
-        None if args.source.as_os_str() != "-" => git_head(&ctx.start_dir()?.join(&args.source)),
+        Some(rev) => Some(resolve_commit(rev, &source_dir)?),
+        None if args.source.as_os_str() != "-" => git_head(&source_dir),
         None => None,
     };
     // The checkout that follows is built while the source is read.

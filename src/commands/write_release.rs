@@ -92,8 +92,13 @@ pub fn run(ctx: &Ctx, args: WriteReleaseArgs) -> Result<ExitCode> {
             run_hook: true,
         },
     };
-    if args.commit.is_some() {
-        new.commit = args.commit.clone();
+    if let Some(rev) = &args.commit {
+        if !super::deploy::is_commit_id(rev) {
+            anyhow::bail!(
+                "--commit '{rev}' is not a commit id (7 to 64 hex digits); give the full id, as in --commit \"$(git rev-parse HEAD)\""
+            );
+        }
+        new.commit = Some(rev.to_ascii_lowercase());
     }
     new.run_hook = !args.no_hook;
     let lock = ctx.lock(&store)?;

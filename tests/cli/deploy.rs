@@ -2,7 +2,7 @@
 //! change description, `by` and `created_at`, the status lines, identical
 //! slugs, `--force`, failed release hooks and refused input.
 
-use crate::common::{DATE, Env, have};
+use crate::common::{self, DATE, Env, have};
 use crate::porcelain::{
     assert_hex, current, deployed, json, manifests, rel_env, slug_of, store_state,
 };
@@ -138,6 +138,48 @@ fn change_names_head_of_a_git_work_tree_and_git_is_not_stored() {
     .ok();
     let info = json(&env.rel(["releases:info", "--json"]).ok());
     assert_eq!(info["change"], format!("Deploy {}", &head[..7]));
+
+    // --commit takes what git knows in SOURCE: a tag, HEAD.
+    git(&["tag", "v1.2.3"]);
+    env.write("src/index.html", "three");
+    env.rel(["deploy", "../src", "--commit", "v1.2.3"]).ok();
+    let info = json(&env.rel(["releases:info", "--json"]).ok());
+    assert_eq!(info["change"], format!("Deploy {}", &head[..7]));
+    assert_eq!(info["commit"], head.as_str());
+    // For a tar stream, git looks where rel runs.
+    let tar = std::process::Command::new("tar")
+        .args(["-C", src.to_str().unwrap(), "-c", "."])
+        .output()
+        .expect("tar")
+        .stdout;
+    common::run(
+        env.cmd_in("src")
+            .env("REL_DIR", env.path("app/.releases"))
+            .args(["deploy", "-", "--commit", "HEAD", "--force"]),
+        Some(&tar),
+    )
+    .ok();
+    let info = json(&env.rel(["releases:info", "--json"]).ok());
+    assert_eq!(info["commit"], head.as_str());
+}
+
+#[test]
+fn a_commit_that_is_neither_an_id_nor_known_to_git_is_refused() {
+    let env = Env::new();
+    env.init();
+    env.source("src", "one");
+    let before = store_state(&env);
+    for rev in ["v1.2.3-release", "HEAD", "--all", "abc"] {
+        env.rel(["deploy", "../src", &format!("--commit={rev}")])
+            .code(1)
+            .fails_with(&format!("--commit '{rev}' is not a commit id"));
+        assert_eq!(store_state(&env), before, "--commit {rev} wrote something");
+    }
+    // An id is kept as git prints it, lowercase.
+    env.rel(["deploy", "../src", "--commit", "ABCDEF0123"]).ok();
+    let info = json(&env.rel(["releases:info", "--json"]).ok());
+    assert_eq!(info["commit"], "abcdef0123");
+    assert_eq!(info["change"], "Deploy abcdef0");
 }
 
 #[test]

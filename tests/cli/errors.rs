@@ -278,5 +278,21 @@ fn a_refused_request_says_why_and_changes_nothing() {
         env.rel(["deploy", "../src", "--commit", "not a rev"]),
         &["--commit 'not a rev'", "git rev-parse HEAD"],
     );
+    error_line(
+        env.rel([
+            "write-release",
+            "--copy-of",
+            "v1",
+            "--change",
+            "x",
+            "--commit",
+            "release-7",
+        ]),
+        &[
+            "--commit 'release-7'",
+            "not a commit id",
+            "git rev-parse HEAD",
+        ],
+    );
     assert_eq!(snapshot(&env), before);
 }
