@@ -69,7 +69,7 @@ const EXTRA: &[(&str, &str)] = &[
     ("addons:upgrade", include_str!("../man/addons-upgrade.roff")),
     (
         "addons:downgrade",
-        include_str!("../man/addons-upgrade.roff"),
+        include_str!("../man/addons-downgrade.roff"),
     ),
     ("exec", include_str!("../man/exec.roff")),
     ("diff", include_str!("../man/diff.roff")),

@@ -255,6 +255,23 @@ fn each_porcelain_page_shows_its_plumbing_equivalent() {
 }
 
 #[test]
+fn the_add_on_plan_pages_show_their_own_change() {
+    let (_env, pages) = pages();
+    for (page, change, other) in [
+        ("rel-addons-upgrade.1", "--change \"Upgrade ", "Downgrade"),
+        ("rel-addons-downgrade.1", "--change \"Downgrade ", "Upgrade"),
+    ] {
+        let notes = text(section(&pages[page], "NOTES").expect("NOTES"));
+        assert!(notes.contains(change), "{page}: {notes}");
+        let examples = text(section(&pages[page], "EXAMPLES").expect("EXAMPLES"));
+        assert!(
+            !notes.contains(other) && !examples.contains(&other.to_lowercase()),
+            "{page} shows the other command"
+        );
+    }
+}
+
+#[test]
 fn the_deploy_pipeline_in_the_pages_works() {
     // rel(1) says deploy is this pipeline; run it as written.
     let (_env, pages) = pages();
