@@ -130,18 +130,9 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
                     ));
                 }
             }
-            Err(_) => report.problems.push(format!(
-                "CURRENT names v{v}, which has no readable manifest"
-            )),
+            Err(_) => report.problems.extend(release::current_unknown(store)?),
         },
-        Ok(None) => {
-            if max > 0 && versions.len() as u64 == max && store.current_link().exists() {
-                report
-                    .warnings
-                    .push("the 'current' link exists but CURRENT does not".into());
-            }
-        }
-        Err(e) => report.problems.push(e.to_string()),
+        Ok(None) | Err(_) => report.problems.extend(release::current_unknown(store)?),
     }
     if let Ok(Some(lag)) = release::current_link_broken(store) {
         report.warnings.push(format!(

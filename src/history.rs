@@ -117,9 +117,16 @@ pub fn current_version(store: &Store) -> Result<Option<u64>> {
 }
 
 pub fn current_release(store: &Store) -> Result<Option<Release>> {
-    current_version(store)?
-        .map(|v| store.read_release(v))
-        .transpose()
+    let Some(v) = current_version(store)? else {
+        return Ok(None);
+    };
+    if !store.has_release(v) {
+        return Err(Error::refused(format!(
+            "'{}' names v{v}, which has no manifest; 'rel status' says which release to activate",
+            store.current_file().display()
+        )));
+    }
+    store.read_release(v).map(Some)
 }
 
 /// Resolves a revision to a version number; `text` is what the user typed.

@@ -64,7 +64,11 @@ pub fn lock_for_write(
     on_wait: &mut dyn FnMut(&str),
 ) -> Result<LockGuard> {
     let guard = lock::acquire(store, command, timeout, on_wait)?;
-    repair_current_link(store, &guard)?;
+    // With CURRENT unreadable there is nothing to relink to; `rel activate`,
+    // a writer too, is what repairs that.
+    if current_unknown(store)?.is_none() {
+        repair_current_link(store, &guard)?;
+    }
     Ok(guard)
 }
 
@@ -73,6 +77,50 @@ fn link_target(slug: &Id) -> PathBuf {
     PathBuf::from(crate::store::STORE_DIR)
         .join("checkouts")
         .join(slug.to_hex())
+}
+
+/// What is wrong when CURRENT cannot say which release is current although
+/// one was activated: CURRENT missing while the `current` link exists, or
+/// CURRENT naming a release without a readable manifest. The message names
+/// the `rel activate` that repairs it (the newest succeeded release of the
+/// slug the link leads to, else the newest succeeded release).
+pub fn current_unknown(store: &Store) -> Result<Option<String>> {
+    let link = store.current_link();
+    let problem = match history::current_version(store) {
+        Ok(Some(v)) if store.read_release(v).is_ok() => return Ok(None),
+        Ok(Some(v)) => format!(
+            "CURRENT names v{v}, which has no readable manifest (the newest release is v{})",
+            history::latest_version(store)
+        ),
+        Ok(None) if fs::symlink_metadata(&link).is_err() => return Ok(None),
+        Ok(None) => format!("CURRENT is missing, but '{}' exists", link.display()),
+        Err(e) => e.to_string(),
+    };
+    let linked = fs::read_link(&link)
+        .ok()
+        .and_then(|t| t.file_name()?.to_str()?.parse::<Id>().ok());
+    let mut newest_succeeded = None;
+    let mut of_linked_slug = None;
+    for v in (1..=history::latest_version(store)).rev() {
+        let Ok(r) = store.read_release(v) else {
+            continue;
+        };
+        if !r.succeeded() {
+            continue;
+        }
+        newest_succeeded.get_or_insert(v);
+        if linked.is_some() && r.slug == linked {
+            of_linked_slug = Some(v);
+            break;
+        }
+        if linked.is_none() {
+            break;
+        }
+    }
+    Ok(Some(match of_linked_slug.or(newest_succeeded) {
+        Some(v) => format!("{problem}; make a release current again with 'rel activate v{v}'"),
+        None => format!("{problem}; make a release current again with 'rel activate REV'"),
+    }))
 }
 
 /// Whether the `current` link disagrees with CURRENT; the fix is to relink.
@@ -203,7 +251,12 @@ pub fn write_release(
         addons: new.addons,
     };
     if let Some(slug) = &release.slug {
-        let like = history::current_release(store)?.and_then(|r| r.slug);
+        // Only a hint of what to hard-link from: a CURRENT that cannot be
+        // read (the state `rel activate` repairs) gives none.
+        let like = history::current_release(store)
+            .ok()
+            .flatten()
+            .and_then(|r| r.slug);
         let checkout = store.ensure_checkout(slug, like.as_ref(), progress)?;
         if new.run_hook {
             let env = hooks::release_env(store, &release, &config);
@@ -224,7 +277,8 @@ pub fn write_release(
         Some(v) => Some(store.read_release(v)?),
         None => None,
     };
-    let current = history::current_release(store)?;
+    // Unreadable, it vouches for nothing: everything is synced.
+    let current = history::current_release(store).ok().flatten();
     let named_before = |id: &Id| {
         [&current, &copied]
             .into_iter()
@@ -276,7 +330,12 @@ pub fn activate(
                     release.name()
                 )));
             }
-            let like = history::current_release(store)?.and_then(|r| r.slug);
+            // Only a hint of what to hard-link from: a CURRENT that cannot be
+            // read (the state `rel activate` repairs) gives none.
+            let like = history::current_release(store)
+                .ok()
+                .flatten()
+                .and_then(|r| r.slug);
             Some(store.ensure_checkout(slug, like.as_ref(), progress)?)
         }
         None => None,

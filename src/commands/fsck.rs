@@ -28,11 +28,12 @@ pub fn run(ctx: &Ctx, args: FsckArgs) -> Result<ExitCode> {
         writeln!(out, "{p}")?;
     }
     out.flush()?;
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     ctx.status(format!(
-        "checked {} objects and {} releases: {} problems",
-        report.objects,
-        report.releases,
-        report.problems.len()
+        "checked {} and {}: {}",
+        plural(report.objects, "object", "objects"),
+        plural(report.releases, "release", "releases"),
+        plural(report.problems.len() as u64, "problem", "problems")
     ));
     Ok(if report.problems.is_empty() {
         ExitCode::SUCCESS

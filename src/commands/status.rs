@@ -15,14 +15,23 @@ pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<ExitCode> {
     let mut out = super::stdout();
     writeln!(out, "=== {}", store.settings.name)?;
     let label = |k: &str| format!("{:<13}", format!("{k}:"));
-    let current = history::current_release(&store)?;
+    let mut problems = Vec::new();
+    // A CURRENT that cannot be read is reported, not fatal: status is
+    // where one looks when the store is out of sync.
+    let unknown = crate::release::current_unknown(&store)?;
+    let current = match &unknown {
+        Some(problem) => {
+            problems.push(problem.clone());
+            None
+        }
+        None => history::current_release(&store)?,
+    };
     match &current {
         Some(r) => writeln!(out, "{}{} ({})", label("Current"), r.name(), r.change)?,
         None => writeln!(out, "{}none", label("Current"))?,
     }
     let latest = history::latest_version(&store);
     writeln!(out, "{}{latest}", label("Releases"))?;
-    let mut problems = Vec::new();
     if let Some(slug) = current.as_ref().and_then(|r| r.slug) {
         let path = store.checkout_path(&slug);
         writeln!(out, "{}{}", label("Checkout"), path.display())?;
@@ -44,7 +53,9 @@ pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<ExitCode> {
         super::deploy::human_size(bytes),
         objects.len()
     )?;
-    if let Some(lag) = crate::release::current_link_lags(&store)? {
+    if unknown.is_none()
+        && let Some(lag) = crate::release::current_link_lags(&store)?
+    {
         problems.push(format!(
             "{lag}; run 'rel activate current' (or 'rel fsck --repair')"
         ));

@@ -169,3 +169,56 @@ fn a_missing_checkout_is_out_of_sync_until_repaired() {
     assert!(status(&env).ends_with("State:       in sync\n"));
     assert!(env.path("app/current/index.html").exists());
 }
+
+#[test]
+fn a_missing_or_wrong_current_file_is_out_of_sync_with_the_release_to_activate() {
+    let env = Env::new();
+    deployed(&env);
+    env.write("src/index.html", "two");
+    env.rel(["deploy", "../src"]).ok();
+    env.rel(["config:set", "A=1"]).ok();
+    env.rel(["rollback", "v1"]).ok();
+    // v4 copies v1; a config change after it would not change the slug.
+    let current_file = env.path("app/.releases/CURRENT");
+    std::fs::remove_file(&current_file).unwrap();
+    let repair = "make a release current again with 'rel activate v4'";
+    let out = status(&env);
+    assert!(out.contains("Current:     none\n"), "{out}");
+    assert!(
+        out.contains("Out of sync: CURRENT is missing, but '[ROOT]/app/current' exists")
+            && out.contains(repair),
+        "{out}"
+    );
+    let fsck = env.rel(["fsck"]).code(1);
+    assert!(fsck.stdout.contains(repair), "{}", fsck.stdout);
+    assert!(fsck.stderr.contains("1 problem\n"), "{}", fsck.stderr);
+
+    std::fs::write(&current_file, "v99\n").unwrap();
+    let out = status(&env);
+    assert!(
+        out.contains("Out of sync: CURRENT names v99, which has no readable manifest (the newest release is v4)")
+            && out.contains(repair),
+        "{out}"
+    );
+    env.rel(["fsck"]).code(1);
+    env.rel(["rollback"]).code(1).fails_with(
+        "names v99, which has no manifest; 'rel status' says which release to activate",
+    );
+
+    env.rel(["activate", "v4"]).ok();
+    assert!(status(&env).ends_with("State:       in sync\n"));
+    let fsck = env.rel(["fsck"]).ok();
+    assert!(fsck.stderr.contains(": 0 problems\n"), "{}", fsck.stderr);
+}
+
+#[test]
+fn releases_written_but_never_activated_are_not_out_of_sync() {
+    // Every release so far failed its release phase: no CURRENT, no link.
+    let env = Env::new();
+    env.init();
+    env.hook("release", "#!/bin/sh\nexit 3\n");
+    env.source("src", "one");
+    env.rel(["deploy", "../src"]).code(1);
+    assert!(status(&env).ends_with("State:       in sync\n"));
+    env.rel(["fsck"]).ok();
+}
