@@ -31,7 +31,12 @@ pub fn run(ctx: &Ctx, args: CatObjectArgs) -> Result<ExitCode> {
     let id = store.resolve_id(&args.id)?;
     let mut out = super::stdout();
     if args.kind || args.size {
-        let header = store.object_header(&id)?;
+        // Read through, as every read is: a kind or size from a corrupt
+        // header must not pass for good.
+        let mut reader = store.open_object(&id)?;
+        let header = reader.header;
+        std::io::copy(&mut reader, &mut std::io::sink())
+            .map_err(|e| read_error(e, "read", &store.object_path(&id)))?;
         if args.kind {
             writeln!(out, "{}", header.kind)?;
         } else {

@@ -49,9 +49,11 @@ fn one_flipped_bit_is_named_by_fsck_and_refused_by_checkout() {
         !env.path("out").exists(),
         "a failed checkout leaves nothing"
     );
-    env.rel(["cat-object", "-p", &blob])
-        .code(1)
-        .fails_with(&blob);
+    for flag in ["-p", "-s", "-t"] {
+        env.rel(["cat-object", flag, &blob])
+            .code(1)
+            .fails_with(&blob);
+    }
     let export = env.rel(["export-slug", &slug]);
     assert_eq!(export.code, 1);
     assert!(export.stderr.contains(&blob), "{export:#?}");
