@@ -449,7 +449,7 @@ pub fn rollback(
     store: &Store,
     rev: Option<&str>,
     author: &Author,
-) -> Result<(NewRelease, Release, Release)> {
+) -> Result<(Plan, Release, Release)> {
     let current = history::current_release(store)?.ok_or_else(|| {
         Error::refused("there is no release to roll back from; deploy first (rel deploy DIR)")
     })?;
@@ -465,13 +465,24 @@ pub fn rollback(
     if let Some(block) = rollback_block(store, Some(&current), &target) {
         return Err(Error::refused(block.message(&target)));
     }
+    if let Some(why) = rollback_changes_nothing(&current, &target) {
+        return Ok((Plan::NoChange(why), target, current));
+    }
     let new = NewRelease::copy_of(
         &target,
         format!("Rollback to {}", target.name()),
         author.by.clone(),
         author.at,
     );
-    Ok((new, target, current))
+    Ok((Plan::Release(new), target, current))
+}
+
+/// Why a rollback from `current` to `target` would change nothing: the
+/// target is the current release. (A rollback to an older release that
+/// happens to run the same slug and config still makes a release, as
+/// Heroku's does: the history says a rollback was asked for.)
+pub fn rollback_changes_nothing(current: &Release, target: &Release) -> Option<String> {
+    (target.version == current.version).then(|| format!("{} is the current release", target.name()))
 }
 
 /// A deploy of `slug`, unless it equals the current slug (and not `force`).

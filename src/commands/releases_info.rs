@@ -30,12 +30,15 @@ pub struct ReleasesInfoArgs {
 /// "yes", or "no (reason)": whether `rel rollback REV` would be accepted.
 pub fn rollback_verdict(store: &Store, r: &Release) -> Result<String> {
     let current = history::current_release(store)?;
-    Ok(
-        match crate::ops::rollback_block(store, current.as_ref(), r) {
-            None => "yes".into(),
-            Some(block) => format!("no ({})", block.short()),
-        },
-    )
+    if let Some(block) = crate::ops::rollback_block(store, current.as_ref(), r) {
+        return Ok(format!("no ({})", block.short()));
+    }
+    Ok(match &current {
+        Some(c) if crate::ops::rollback_changes_nothing(c, r).is_some() => {
+            "no (it is the current release)".into()
+        }
+        _ => "yes".into(),
+    })
 }
 
 pub fn run(ctx: &Ctx, args: ReleasesInfoArgs) -> Result<ExitCode> {

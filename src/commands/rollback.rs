@@ -16,8 +16,15 @@ pub struct RollbackArgs {
 
 pub fn run(ctx: &Ctx, args: RollbackArgs) -> Result<ExitCode> {
     let change = ctx.begin_change(&args.release)?;
-    let (new, target, previous) =
+    let (plan, target, previous) =
         ops::rollback(&change.store, args.rev.as_deref(), &change.author)?;
+    let new = match plan {
+        ops::Plan::NoChange(why) => {
+            ctx.status(format!("Nothing to roll back: {why}; no new release"));
+            return Ok(ExitCode::SUCCESS);
+        }
+        ops::Plan::Release(new) => new,
+    };
     let committed = ctx.commit(&change, new)?;
     if committed.release.succeeded() {
         ctx.status(format!("Rolled back to {}", target.name()));

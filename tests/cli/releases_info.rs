@@ -31,7 +31,7 @@ When:        2010-09-12 22:32:17 +0000
 Addons:      deployhooks:email, releases:advanced
 Config:      MY_CONFIG_VAR => 42
              RACK_ENV      => production
-Rollback:    yes
+Rollback:    no (it is the current release)
 "
     );
     // Default: current.
@@ -81,7 +81,7 @@ Addons:
 Config:      A      => one
                        two
              LONGER => x
-Rollback:    yes
+Rollback:    no (it is the current release)
 "
     );
 }
@@ -111,7 +111,9 @@ fn rollback_verdict_names_the_reason() {
     assert_eq!(verdict("v1"), "no (pruned)");
     assert_eq!(verdict("v3"), "no (failed)");
     assert_eq!(verdict("v4"), "no (add-ons differ: memcachier)");
-    assert_eq!(verdict("v5"), "yes");
+    assert_eq!(verdict("v5"), "no (it is the current release)");
+    env.rel(["addons:remove", "memcachier"]).ok(); // v6
+    assert_eq!(verdict("v4"), "yes");
     let out = env.rel(["releases:info", "v1"]).ok().stdout;
     assert!(out.contains("\nChange:      Deploy "), "{out}");
     assert!(out.lines().nth(1).unwrap().ends_with(" (pruned)"), "{out}");
@@ -123,11 +125,13 @@ fn rollback_verdict_names_the_reason() {
 fn info_json_has_the_manifest_fields_and_current() {
     let env = Env::new();
     app(&env);
-    env.rel(["rollback", "v4"]).ok();
+    env.rel(["addons:remove", "releases"]).ok(); // v5
+    env.rel(["addons:add", "releases:advanced"]).ok(); // v6
+    env.rel(["rollback", "v4"]).ok(); // v7
     let run = env.rel(["releases:info", "--json"]).ok();
     assert_eq!(run.stderr, "");
     let r = json(&run);
-    assert_eq!(r["version"], 5);
+    assert_eq!(r["version"], 7);
     assert!(r["version"].is_u64());
     assert_eq!(r["rollback_of"], 4);
     assert!(r["rollback_of"].is_u64());

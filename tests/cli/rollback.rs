@@ -256,3 +256,30 @@ fn rollback_names_an_addon_kept_under_another_name() {
          cache is not attached now (run 'rel addons:add redis:mini --as cache'); nothing changed",
     );
 }
+
+#[test]
+fn rollback_to_the_current_release_makes_no_release_and_says_so() {
+    let env = Env::new();
+    env.init();
+    env.source("src", "one");
+    env.rel(["deploy", "../src"]).ok();
+    env.rel(["config:set", "A=1"]).ok();
+    let before = store_state(&env);
+    for rev in ["v2", "current", "2"] {
+        let run = env.rel(["rollback", rev]).ok();
+        assert_eq!(run.stdout, "");
+        assert_eq!(
+            run.stderr,
+            "Nothing to roll back: v2 is the current release; no new release\n"
+        );
+        assert_eq!(
+            store_state(&env),
+            before,
+            "rollback {rev} changed the store"
+        );
+    }
+    // An older release that runs the same still makes a release.
+    env.rel(["config:unset", "A"]).ok(); // v3, as v1
+    env.rel(["rollback", "v1"]).ok(); // v4
+    assert_eq!(manifests(&env).len(), 4);
+}
