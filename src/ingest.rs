@@ -184,7 +184,9 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
         };
         let id = if large {
             let settled = file.stat.settled(start);
-            store.write_large_file(&file.path, &file.stat, settled, &copy)?
+            store.write_large_file(&file.path, &file.stat, settled, &copy, &|n| {
+                progress.add(0, n)
+            })?
         } else {
             store.write_blob_file_copy(&file.path, file.stat.size, &copy)?
         };
@@ -215,8 +217,9 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
     if let Some(store) = store {
         for (file, id) in files.iter().zip(ids.iter_mut()) {
             if id.is_none() {
+                // Its bytes were counted as they were stored.
                 *id = Some(store_file(store, file, true)?);
-                progress.add(1, file.stat.size);
+                progress.add(1, 0);
             }
         }
     }

@@ -419,12 +419,16 @@ impl Store {
     /// it gives a file, the same way. When the file's stat after pass two is
     /// still `stat` and `settled`, nothing can have changed it since the
     /// scan began, and pass two is not hashed again.
+    ///
+    /// `done` is told the bytes as they are stored (all at once when the
+    /// blob exists already), for progress: `size` in all.
     pub fn write_large_file(
         &self,
         path: &Path,
         stat: &FileStat,
         settled: bool,
         copy: &CopyTo,
+        done: &(dyn Fn(u64) + Sync),
     ) -> Result<Id> {
         let size = stat.size;
         let mut file = File::open(path).map_err(io_at("read", path))?;
@@ -450,6 +454,7 @@ impl Store {
         }
         let id = Id::from(hasher.finalize());
         if self.has_object_fresh(&id) {
+            done(size);
             return Ok(id);
         }
 
@@ -474,6 +479,7 @@ impl Store {
             if let Some((out, at)) = &mut out {
                 out.write_all(&cur[..n]).map_err(io_at("write", at))?;
             }
+            done(n as u64);
         }
         if settled {
             let now = file.metadata().map_err(io_at("read", path))?;
@@ -1115,6 +1121,34 @@ impl Drop for Staging {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_file_reports_all_its_bytes_as_stored_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::init(dir.path(), Some("t"), None).expect("init");
+        let path = dir.path().join("large");
+        let bytes: Vec<u8> = (0..LARGE_FILE as usize + 5_000_000)
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        fs::write(&path, &bytes).expect("write");
+        let stat = FileStat::of(&fs::metadata(&path).expect("stat"));
+        for round in ["new", "stored already"] {
+            let calls = std::sync::Mutex::new(Vec::new());
+            let id = store
+                .write_large_file(&path, &stat, false, &|| Ok(None), &|n| {
+                    calls.lock().expect("lock").push(n)
+                })
+                .expect("store");
+            assert_eq!(id, Kind::Blob.id_of(&bytes));
+            let calls = calls.into_inner().expect("lock");
+            assert_eq!(calls.iter().sum::<u64>(), bytes.len() as u64, "{round}");
+            if round == "new" {
+                assert!(calls.len() > 1, "reported in one piece: {calls:?}");
+            } else {
+                assert_eq!(calls.len(), 1, "{calls:?}");
+            }
+        }
+    }
 
     #[test]
     fn raw_frames_decode_as_zstd() {
