@@ -12,7 +12,7 @@ use std::fs;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
@@ -94,9 +94,9 @@ fn show(path: &[u8]) -> String {
     String::from_utf8_lossy(path).into_owned()
 }
 
-/// A regular file found by the scan of a directory.
+/// A regular file found by the scan of a directory. Its path is not kept
+/// (root + `rel` gives it): a tree's files are all in memory at once.
 struct SourceFile {
-    path: PathBuf,
     /// Relative to the source root: the stat cache's key.
     rel: Vec<u8>,
     stat: FileStat,
@@ -176,6 +176,7 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
     // every core (memory stays bounded whatever the tree holds).
     // A deploy's checkout gets a copy of what is read (see PreparedCheckout).
     let store_file = |store: &Store, file: &SourceFile, large: bool| -> Result<Id> {
+        let path = root.join(OsStr::from_bytes(&file.rel));
         let copied = AtomicBool::new(false);
         let copy = || {
             let out = store.prepared_file(&file.rel, file.exec)?;
@@ -184,11 +185,9 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
         };
         let id = if large {
             let settled = file.stat.settled(start);
-            store.write_large_file(&file.path, &file.stat, settled, &copy, &|n| {
-                progress.add(0, n)
-            })?
+            store.write_large_file(&path, &file.stat, settled, &copy, &|n| progress.add(0, n))?
         } else {
-            store.write_blob_file_copy(&file.path, file.stat.size, &copy)?
+            store.write_blob_file_copy(&path, file.stat.size, &copy)?
         };
         if copied.load(Ordering::Relaxed) {
             store.prepared_written(&file.rel, file.exec, id);
@@ -208,7 +207,7 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
             }
             let id = match store {
                 Some(store) => store_file(store, file, false)?,
-                None => hash_file(&file.path, size)?,
+                None => hash_file(&root.join(OsStr::from_bytes(&file.rel)), size)?,
             };
             progress.add(1, size);
             Ok(Some(id))
@@ -234,13 +233,12 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
         store.prepared_for(slug, census.dirs + 1, files.len() + census.links);
     }
     if let (Some(store), Some(root)) = (store, &canonical) {
-        let entries = files
-            .iter()
-            .zip(&ids)
-            .filter(|(f, _)| f.stat.settled(start))
-            .map(|(f, id)| (f.rel.as_slice(), f.stat, *id))
-            .collect();
-        statcache::save(store, root, &cache, entries);
+        statcache::save(store, root, &cache, files.len(), |i| {
+            let file = &files[i];
+            file.stat
+                .settled(start)
+                .then(|| (file.rel.as_slice(), file.stat, ids[i]))
+        });
     }
     let stats = IngestStats {
         files: files.len() as u64,
@@ -306,7 +304,6 @@ fn scan(
         } else if ft.is_file() {
             let exec = meta.mode() & 0o111 != 0;
             let file = SourceFile {
-                path,
                 rel: rel_path,
                 stat: FileStat::of(&meta),
                 exec,

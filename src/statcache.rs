@@ -168,41 +168,65 @@ fn decode_fixed(b: &[u8]) -> (FileStat, Id) {
     (stat, Id(b[48..80].try_into().expect("32 bytes")))
 }
 
-/// Writes the index of `root` with `entries` (path relative to root, stat,
-/// blob), unless the current index already says exactly that. Failures are
-/// ignored: the index is only a cache.
-pub fn save(store: &Store, root: &Path, old: &StatCache, mut entries: Vec<(&[u8], FileStat, Id)>) {
-    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    entries.dedup_by(|a, b| a.0 == b.0);
+/// Writes the index of `root` with the entries `entry` gives for
+/// `0..count` (path relative to root, stat, blob; `None` leaves one out),
+/// unless the current index already says exactly that. The index streams
+/// to its file: memory holds only an order of the entries (4 bytes each),
+/// never the index itself. Failures are ignored: the index is only a cache.
+pub fn save<'a>(
+    store: &Store,
+    root: &Path,
+    old: &StatCache,
+    count: usize,
+    entry: impl Fn(usize) -> Option<(&'a [u8], FileStat, Id)>,
+) {
+    let path_of = |i: u32| entry(i as usize).map_or(&[][..], |e| e.0);
+    let mut order: Vec<u32> = (0..count as u32)
+        .filter(|&i| entry(i as usize).is_some())
+        .collect();
+    order.sort_unstable_by(|&a, &b| path_of(a).cmp(path_of(b)));
+    order.dedup_by(|a, b| path_of(*a) == path_of(*b));
     let root = root.as_os_str().as_encoded_bytes();
-    let paths: usize = entries.iter().map(|e| e.0.len()).sum();
-    let mut out = Vec::with_capacity(64 + root.len() + paths + entries.len() * (4 + FIXED));
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&(root.len() as u32).to_le_bytes());
-    out.extend_from_slice(root);
-    out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
-    for (path, stat, id) in &entries {
-        out.extend_from_slice(&(path.len() as u32).to_le_bytes());
-        out.extend_from_slice(path);
-        out.extend_from_slice(&stat.size.to_le_bytes());
-        out.extend_from_slice(&stat.mtime.0.to_le_bytes());
-        out.extend_from_slice(&stat.mtime.1.to_le_bytes());
-        out.extend_from_slice(&stat.ctime.0.to_le_bytes());
-        out.extend_from_slice(&stat.ctime.1.to_le_bytes());
-        out.extend_from_slice(&stat.ino.to_le_bytes());
-        out.extend_from_slice(&stat.dev.to_le_bytes());
-        out.extend_from_slice(&id.0);
+    let body = |out: &mut dyn Write| -> std::io::Result<()> {
+        out.write_all(MAGIC)?;
+        out.write_all(&(root.len() as u32).to_le_bytes())?;
+        out.write_all(root)?;
+        out.write_all(&(order.len() as u64).to_le_bytes())?;
+        for &i in &order {
+            let Some((path, stat, id)) = entry(i as usize) else {
+                continue;
+            };
+            out.write_all(&(path.len() as u32).to_le_bytes())?;
+            out.write_all(path)?;
+            out.write_all(&stat.size.to_le_bytes())?;
+            out.write_all(&stat.mtime.0.to_le_bytes())?;
+            out.write_all(&stat.mtime.1.to_le_bytes())?;
+            out.write_all(&stat.ctime.0.to_le_bytes())?;
+            out.write_all(&stat.ctime.1.to_le_bytes())?;
+            out.write_all(&stat.ino.to_le_bytes())?;
+            out.write_all(&stat.dev.to_le_bytes())?;
+            out.write_all(&id.0)?;
+        }
+        Ok(())
+    };
+    // The same index as now (its checksum says so): nothing to write.
+    let mut hasher = blake3::Hasher::new();
+    if body(&mut hasher).is_err() {
+        return;
     }
-    let sum = blake3::hash(&out);
-    out.extend_from_slice(sum.as_bytes());
-    if out == old.bytes {
+    let sum = hasher.finalize();
+    if old.bytes.len() >= 32 && old.bytes[old.bytes.len() - 32..] == *sum.as_bytes() {
         return;
     }
     let tmp = store.temp_path("index");
     let written = (|| -> crate::error::Result<()> {
-        let mut file = store.create_file(&tmp, store.file_mode())?;
-        file.write_all(&out)
+        let file = store.create_file(&tmp, store.file_mode())?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+        body(&mut out)
+            .and_then(|()| out.write_all(sum.as_bytes()))
+            .and_then(|()| out.flush())
             .map_err(crate::error::io_at("write", &tmp))?;
+        drop(out);
         fs::rename(&tmp, index_path(store)).map_err(crate::error::io_at("replace", &tmp))
     })();
     if written.is_err() {
