@@ -26,38 +26,57 @@ use crate::store::direct::DirectWriter;
 use crate::store::objects::{LARGE_FILE, SMALL_FILE, read_error};
 use crate::tree::EntryKind;
 
+/// A file to write. Paths are kept relative (to the checkout being built)
+/// and joined when used: a slug's files are all listed at once.
 struct FileJob {
-    path: PathBuf,
+    rel: Vec<u8>,
     id: Id,
     size: u64,
     exec: bool,
-    /// A file of the prepared checkout holding the same blob.
-    prepared: Option<PathBuf>,
 }
 
 /// Files of an existing checkout, by (blob, executable), to hard-link from.
 pub struct LinkSource {
-    files: HashMap<(Id, bool), PathBuf>,
+    dir: PathBuf,
+    /// Paths relative to `dir`.
+    files: HashMap<(Id, bool), Vec<u8>>,
 }
 
 impl LinkSource {
     /// Indexes the checkout of `slug` at `dir`.
     pub fn new(store: &Store, slug: &Id, dir: &Path) -> Result<LinkSource> {
         let mut files = HashMap::new();
-        let mut stack = vec![(*slug, dir.to_path_buf())];
-        while let Some((tree_id, path)) = stack.pop() {
+        let mut stack = vec![(*slug, Vec::new())];
+        while let Some((tree_id, rel_dir)) = stack.pop() {
             for e in store.read_tree(&tree_id)?.entries {
-                let p = path.join(std::ffi::OsStr::from_bytes(&e.name));
+                let rel = join_rel(&rel_dir, &e.name);
                 match e.kind {
-                    EntryKind::Dir => stack.push((e.id, p)),
+                    EntryKind::Dir => stack.push((e.id, rel)),
                     EntryKind::File | EntryKind::Executable => {
-                        files.insert((e.id, e.kind == EntryKind::Executable), p);
+                        files.insert((e.id, e.kind == EntryKind::Executable), rel);
                     }
                     EntryKind::Symlink => {}
                 }
             }
         }
-        Ok(LinkSource { files })
+        Ok(LinkSource {
+            dir: dir.to_path_buf(),
+            files,
+        })
+    }
+
+    fn get(&self, id: Id, exec: bool) -> Option<PathBuf> {
+        let rel = self.files.get(&(id, exec))?;
+        Some(self.dir.join(std::ffi::OsStr::from_bytes(rel)))
+    }
+}
+
+/// `dir/name`, or `name` at the top.
+fn join_rel(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    if dir.is_empty() {
+        name.to_vec()
+    } else {
+        [dir, b"/", name].concat()
     }
 }
 
@@ -125,11 +144,7 @@ fn materialize_in(
     while let Some((tree_id, dir, rel_dir)) = stack.pop() {
         for e in store.read_tree(&tree_id)?.entries {
             let path = dir.join(std::ffi::OsStr::from_bytes(&e.name));
-            let rel = if rel_dir.is_empty() {
-                e.name.clone()
-            } else {
-                [&rel_dir[..], b"/", &e.name].concat()
-            };
+            let rel = join_rel(&rel_dir, &e.name);
             match e.kind {
                 EntryKind::Dir => {
                     if !has(|p| &p.dirs, &rel) {
@@ -150,15 +165,11 @@ fn materialize_in(
                     if has(|p| &p.entries, &rel) {
                         continue;
                     }
-                    let exec = e.kind == EntryKind::Executable;
                     files.push(FileJob {
-                        path,
+                        rel,
                         id: e.id,
                         size: e.size,
-                        exec,
-                        prepared: prep
-                            .and_then(|p| p.blobs.get(&(e.id, exec)))
-                            .map(|r| dest.join(std::ffi::OsStr::from_bytes(r))),
+                        exec: e.kind == EntryKind::Executable,
                     })
                 }
                 EntryKind::Symlink => {
@@ -171,18 +182,20 @@ fn materialize_in(
     }
     progress.start("Checking out", Some(files.len() as u64));
     files.par_iter().try_for_each(|job| -> Result<()> {
+        let path = dest.join(std::ffi::OsStr::from_bytes(&job.rel));
         // The same blob written by this deploy, or in the previous checkout.
-        let linked = job
-            .prepared
-            .as_ref()
-            .is_some_and(|src| fs::hard_link(src, &job.path).is_ok())
+        let linked = prep
+            .and_then(|p| p.blobs.get(&(job.id, job.exec)))
+            .is_some_and(|r| {
+                fs::hard_link(dest.join(std::ffi::OsStr::from_bytes(r)), &path).is_ok()
+            })
             || links
-                .and_then(|l| l.files.get(&(job.id, job.exec)))
-                .is_some_and(|src| fs::hard_link(src, &job.path).is_ok());
+                .and_then(|l| l.get(job.id, job.exec))
+                .is_some_and(|src| fs::hard_link(src, &path).is_ok());
         if !linked {
-            write_file(store, job, modes)?;
+            write_file(store, job, &path, modes)?;
             if adopt {
-                store.adopt(&job.path)?;
+                store.adopt(&path)?;
             }
         }
         progress.add(1, job.size);
@@ -354,15 +367,15 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
         .map_err(io_at("set the mode of", path))
 }
 
-fn write_file(store: &Store, job: &FileJob, modes: Modes) -> Result<()> {
+fn write_file(store: &Store, job: &FileJob, path: &Path, modes: Modes) -> Result<()> {
     let mode = if job.exec { modes.exec } else { modes.file };
     let create = || {
         fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(mode)
-            .open(&job.path)
-            .map_err(io_at("create", &job.path))
+            .open(path)
+            .map_err(io_at("create", path))
     };
     if job.size <= SMALL_FILE {
         // Whole in memory with the thread's zstd context: one read, one write.
@@ -374,21 +387,21 @@ fn write_file(store: &Store, job: &FileJob, modes: Modes) -> Result<()> {
             ));
         }
         let mut out = create()?;
-        out.write_all(&bytes).map_err(io_at("write", &job.path))?;
+        out.write_all(&bytes).map_err(io_at("write", path))?;
     } else {
         let mut reader = store.open_object(&job.id)?;
         let out = create()?;
         let mut buf = vec![0u8; 1 << 20];
         if job.size >= LARGE_FILE {
-            copy(&mut reader, DirectWriter::new(out), &mut buf, &job.path)?
+            copy(&mut reader, DirectWriter::new(out), &mut buf, path)?
                 .finish()
-                .map_err(io_at("write", &job.path))?;
+                .map_err(io_at("write", path))?;
         } else {
-            copy(&mut reader, out, &mut buf, &job.path)?;
+            copy(&mut reader, out, &mut buf, path)?;
         }
     }
     if modes.exact {
-        set_mode(&job.path, mode)?;
+        set_mode(path, mode)?;
     }
     Ok(())
 }
