@@ -234,7 +234,7 @@ struct Prep {
     dirs: HashSet<Vec<u8>>,
     /// Files and symlinks written.
     entries: HashSet<Vec<u8>>,
-    /// One written file of each (blob, executable).
+    /// One written file of each (blob, executable) larger than a small file.
     blobs: HashMap<(Id, bool), Vec<u8>>,
     slug: Option<Id>,
     /// Holds every directory, file and symlink of `slug`.
@@ -317,11 +317,16 @@ impl Store {
         Ok(Some((file, path)))
     }
 
-    /// Registers the file at `rel` as holding blob `id`.
-    pub(crate) fn prepared_written(&self, rel: &[u8], exec: bool, id: Id) {
+    /// Registers the file at `rel` as holding blob `id`, and as the file
+    /// to link others of that blob from when `linkable`: ingest copies
+    /// every small file it reads, so only a larger file's blob (read once,
+    /// however many files hold it) is worth remembering for links.
+    pub(crate) fn prepared_written(&self, rel: &[u8], exec: bool, id: Id, linkable: bool) {
         if let Some(prep) = self.prepared.lock().as_mut() {
             prep.entries.insert(rel.to_vec());
-            prep.blobs.entry((id, exec)).or_insert_with(|| rel.to_vec());
+            if linkable {
+                prep.blobs.entry((id, exec)).or_insert_with(|| rel.to_vec());
+            }
         }
     }
 

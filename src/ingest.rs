@@ -190,7 +190,7 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
             store.write_blob_file_copy(&path, file.stat.size, &copy)?
         };
         if copied.load(Ordering::Relaxed) {
-            store.prepared_written(&file.rel, file.exec, id);
+            store.prepared_written(&file.rel, file.exec, id, file.stat.size > SMALL_FILE);
         }
         Ok(id)
     };
