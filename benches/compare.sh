@@ -30,7 +30,7 @@
 # Environment: CORPUS, WORK (default /tmp/relbench-compare), RUNS (timed runs
 # of each case, default 5), RUNS_BIG (big-file, default 3), RUNS_SMALL
 # (rollback/config:set/releases, default 15), CASES (space-separated subset of
-# "cold redeploy unchanged big history size"), HISTORY (default "10 1000 10000").
+# "cold redeploy unchanged big many history size"), HISTORY (default "10 1000 10000").
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -39,7 +39,7 @@ BENCH=${BENCH:-$REPO/../shared/bench}
 CORPUS=${CORPUS:-/tmp/relcorpus}
 WORK=${WORK:-/tmp/relbench-compare}
 export RUNS=${RUNS:-5} RUNS_BIG=${RUNS_BIG:-3} RUNS_SMALL=${RUNS_SMALL:-15}
-export CASES=${CASES:-"cold redeploy unchanged big history size"}
+export CASES=${CASES:-"cold redeploy unchanged big many history size"}
 export HISTORY=${HISTORY:-"10 1000 10000"}
 RESULTS=$HERE/results
 
@@ -342,6 +342,26 @@ def main():
              f"zstd -dc {W}/big.tar.zst | tar -xf - -C {W}/bx"),
         ], RUNS_BIG, target="rel/heroku ≤ 0.6; RSS ≤ 64 MB")
         sh(f"rm -rf {W}/big {W}/big.tar.zst {W}/bx")
+
+    if "many" in CASES:
+        # Memory grows with the number of files (paths, the tree being
+        # built), not their size: a tree of 100,000 small files, made once.
+        MANY = f"{CORPUS}/many-files"
+        if not os.path.exists(f"{CORPUS}/.many-files.done"):
+            for d in range(1000):
+                os.makedirs(f"{MANY}/pkg{d:04d}/lib", exist_ok=True)
+                for f in range(100):
+                    with open(f"{MANY}/pkg{d:04d}/lib/mod{f:03d}.js", "w") as fh:
+                        fh.write(f"module.exports = {{ id: {d * 100 + f}, name: 'mod{f:03d}' }};\n")
+            open(f"{CORPUS}/.many-files.done", "w").close()
+        case("many", "100,000 small files, cold deploy", [
+            ("rel", "rel deploy DIR", rel_app(f"{W}/many") + " ; " + warm(MANY),
+             f"{REL} -C {W}/many deploy {MANY}"),
+            ("heroku", "tar | zstd -3 -T0, then zstd -dc | tar -x",
+             discard(f"{W}/many.tar.zst", f"{W}/mx") + " ; " + warm(MANY),
+             f"tar -C {q(MANY)} -cf - . | zstd -3 -T0 -q -o {W}/many.tar.zst && mkdir {W}/mx && "
+             f"zstd -dc {W}/many.tar.zst | tar -xf - -C {W}/mx"),
+        ], RUNS_BIG, target="RSS ≤ 64 MB")
 
     if "history" in CASES:
         H = f"{W}/hist"
