@@ -123,6 +123,13 @@ pub fn current_unknown(store: &Store) -> Result<Option<String>> {
     }))
 }
 
+/// The current release's slug, as a hint of which checkout to hard-link
+/// from: a CURRENT that cannot be read (the state `rel activate` repairs)
+/// gives none.
+fn current_slug_hint(store: &Store) -> Option<Id> {
+    history::current_release(store).ok().flatten()?.slug
+}
+
 /// Whether the `current` link disagrees with CURRENT; the fix is to relink.
 pub fn current_link_lags(store: &Store) -> Result<Option<String>> {
     let Some(release) = history::current_release(store)? else {
@@ -251,12 +258,7 @@ pub fn write_release(
         addons: new.addons,
     };
     if let Some(slug) = &release.slug {
-        // Only a hint of what to hard-link from: a CURRENT that cannot be
-        // read (the state `rel activate` repairs) gives none.
-        let like = history::current_release(store)
-            .ok()
-            .flatten()
-            .and_then(|r| r.slug);
+        let like = current_slug_hint(store);
         let checkout = store.ensure_checkout(slug, like.as_ref(), progress)?;
         if new.run_hook {
             let env = hooks::release_env(store, &release, &config);
@@ -330,12 +332,7 @@ pub fn activate(
                     release.name()
                 )));
             }
-            // Only a hint of what to hard-link from: a CURRENT that cannot be
-            // read (the state `rel activate` repairs) gives none.
-            let like = history::current_release(store)
-                .ok()
-                .flatten()
-                .and_then(|r| r.slug);
+            let like = current_slug_hint(store);
             Some(store.ensure_checkout(slug, like.as_ref(), progress)?)
         }
         None => None,

@@ -82,9 +82,10 @@ pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
     let who = author(args.by.as_deref())?;
     // A name is looked up in SOURCE, or for a tar stream where rel runs
     // (`git archive v1.2 | rel deploy - --commit v1.2`).
-    let source_dir = match args.source.as_os_str() == "-" {
-        true => ctx.start_dir()?,
-        false => ctx.start_dir()?.join(&args.source),
+    let source_dir = if args.source.as_os_str() == "-" {
+        ctx.start_dir()?
+    } else {
+        ctx.start_dir()?.join(&args.source)
     };
     let commit = match &args.commit {
         Some(rev) => Some(resolve_commit(rev, &source_dir)?),
