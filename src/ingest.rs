@@ -717,12 +717,12 @@ pub fn ingest_tar(
                 }
                 other => {
                     let what = match other {
-                        T::Char | T::Block => "a device file",
-                        T::Fifo => "a fifo",
-                        _ => "an entry type rel does not store",
+                        T::Char | T::Block => "a device file".to_string(),
+                        T::Fifo => "a fifo".to_string(),
+                        _ => format!("of tar entry type '{}'", other.as_byte().escape_ascii()),
                     };
                     return Err(Error::refused(format!(
-                        "tar entry '{}' is {what}, which a slug cannot hold; nothing was stored",
+                        "tar entry '{}' is {what}, which a slug cannot hold: leave it out of the stream (tar --exclude); nothing was stored",
                         show(&raw)
                     )));
                 }

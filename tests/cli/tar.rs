@@ -257,6 +257,24 @@ fn devices_and_fifos_are_refused() {
 }
 
 #[test]
+fn an_entry_type_rel_does_not_store_is_named_with_what_to_do() {
+    let env = env_with_a_release();
+    // A contiguous file is stored as a regular one; type 'V' (a GNU volume
+    // label) is not a file at all.
+    let Some(tar) = crafted("add('label', b'V')") else {
+        return;
+    };
+    refused(&env, &tar, "tar entry 'label' is of tar entry type 'V'");
+    let run = env.rel_stdin(["write-slug", "-"], &tar).code(1);
+    assert!(
+        run.stderr
+            .contains("leave it out of the stream (tar --exclude)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn devices_and_fifos_from_gnu_tar_and_directories_are_refused() {
     let env = env_with_a_release();
     env.write("bad/ok.txt", "fine\n");
