@@ -465,13 +465,10 @@ fn sparse_info<R: Read>(entry: &mut tar::Entry<R>) -> std::io::Result<Option<Spa
     let Some(records) = entry.pax_extensions()? else {
         return Ok(None);
     };
-    let records: Vec<(String, Vec<u8>)> = records
-        .filter_map(|r| r.ok())
-        .filter_map(|r| Some((r.key().ok()?.to_string(), r.value_bytes().to_vec())))
-        .filter(|(key, _)| key.starts_with("GNU.sparse."))
-        .collect();
     Ok(SparseInfo::from_pax(
-        records.iter().map(|(k, v)| (k.as_str(), v.as_slice())),
+        records
+            .filter_map(|r| r.ok())
+            .filter_map(|r| Some((r.key().ok()?, r.value_bytes()))),
     ))
 }
 
