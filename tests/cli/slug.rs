@@ -6,8 +6,8 @@ use std::process::{Command, Stdio};
 
 use crate::common::{Env, have};
 use crate::fixtures::{
-    Item, assert_is_id, awkward_tree, entry_id, files_below, materialize, object_count, sh,
-    snapshot, store, write_slug,
+    Item, assert_is_id, awkward_tree, entry_id, files_below, materialize, object_count,
+    object_path, sh, snapshot, store, write_slug,
 };
 
 /// Runs `script` in the scratch dir and returns its stdout (a tar stream).
@@ -104,6 +104,34 @@ fn slugignore_git_and_releases_are_not_stored() {
     env.write("app/index.html", "app");
     let app_slug = env.rel(["write-slug", "."]).ok().line();
     assert_eq!(names(&env, &app_slug), ["index.html"]);
+}
+
+#[test]
+fn ignored_files_of_a_tar_stream_reach_no_object_in_a_new_store() {
+    // A tar stream is staged before its .slugignore is applied. The ignored
+    // file's object shares its fan directory (objects/ab/) with a kept one,
+    // which a new store does not have yet.
+    let secret = b"s3cret\n";
+    let fan = |bytes: &[u8]| blake3::hash(bytes).as_bytes()[0];
+    let kept = (0..)
+        .map(|i| format!("kept {i}\n"))
+        .find(|k| fan(k.as_bytes()) == fan(secret))
+        .unwrap();
+    let env = Env::new();
+    env.init();
+    env.write("src/.slugignore", "*.log\n");
+    env.write("src/secret.log", std::str::from_utf8(secret).unwrap());
+    env.write("src/kept.txt", &kept);
+    let tar = tar_of(&env, "tar -C src -cf - .");
+    let slug = write_slug_stdin(&env, &tar);
+    assert_eq!(names(&env, &slug), [".slugignore", "kept.txt"]);
+    let id = |bytes: &[u8]| blake3::hash(bytes).to_hex().to_string();
+    assert!(object_path(&env, &id(kept.as_bytes())).exists());
+    assert!(
+        !object_path(&env, &id(secret)).exists(),
+        "the ignored file was stored"
+    );
+    env.rel(["fsck"]).ok();
 }
 
 /// `ls-slug -r` paths.
