@@ -46,8 +46,11 @@ pub struct Settings {
     pub keep: Option<usize>,
 }
 
+/// Level 1: a cold deploy spends a tenth less CPU than at zstd's default
+/// of 3, and the store grows by about 1%, since most objects of a source
+/// tree are small files that fill a 4 KiB block at either level.
 fn default_compression() -> i32 {
-    3
+    1
 }
 
 /// How to find the store, as the command line and environment say.

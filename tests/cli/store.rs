@@ -434,3 +434,35 @@ fn shared_paths_root_makes_in_a_trusted_store_are_the_owners() {
     // The app, running as the owner, can write its logs.
     assert!(fs::read_link(checkout.join("log")).is_ok());
 }
+
+/// New objects take the zstd level of `compression`, 1 unless set.
+#[test]
+fn objects_take_the_compression_level_of_the_settings() {
+    let body: String = (0..20_000)
+        .map(|i| format!("entry {} of group {}\n", i * 7919 % 10_007, i % 13))
+        .collect();
+    let mut sizes = Vec::new();
+    for level in [None, Some(19)] {
+        let env = Env::new();
+        env.init();
+        let settings = store(&env).join("settings.toml");
+        let text = fs::read_to_string(&settings).unwrap();
+        assert!(text.contains("compression = 1\n"), "{text}");
+        if let Some(level) = level {
+            let text = text.replace("compression = 1", &format!("compression = {level}"));
+            fs::write(&settings, text).unwrap();
+        }
+        env.write("src/data.txt", &body);
+        env.rel(["deploy", "../src"]).ok();
+        env.rel(["fsck"]).ok();
+        let objects: u64 = files_below(&store(&env).join("objects"))
+            .iter()
+            .map(|p| fs::metadata(p).unwrap().len())
+            .sum();
+        sizes.push(objects);
+    }
+    assert!(
+        sizes[1] < sizes[0],
+        "level 19 stores less than 1: {sizes:?}"
+    );
+}
