@@ -28,6 +28,7 @@ use crate::tree::EntryKind;
 
 /// A file to write. Paths are kept relative (to the checkout being built)
 /// and joined when used: a slug's files are all listed at once.
+#[derive(Debug)]
 struct FileJob {
     rel: Vec<u8>,
     id: Id,
@@ -236,6 +237,9 @@ struct Prep {
     entries: HashSet<Vec<u8>>,
     /// One written file of each (blob, executable) larger than a small file.
     blobs: HashMap<(Id, bool), Vec<u8>>,
+    /// Small files not written because another file of this deploy holds
+    /// the same blob, linked once ingest ends.
+    duplicates: Vec<FileJob>,
     slug: Option<Id>,
     /// Holds every directory, file and symlink of `slug`.
     complete: bool,
@@ -277,6 +281,7 @@ impl Store {
                 dirs: HashSet::new(),
                 entries: HashSet::new(),
                 blobs: HashMap::new(),
+                duplicates: Vec::new(),
                 slug: None,
                 complete: false,
             });
@@ -328,6 +333,92 @@ impl Store {
                 prep.blobs.entry((id, exec)).or_insert_with(|| rel.to_vec());
             }
         }
+    }
+
+    /// Notes that the file at `rel` holds blob `id` (`size` bytes), which
+    /// this process stored earlier for another file: rather than a copy of
+    /// its own, it becomes a hard link to a copy of that blob with the same
+    /// mode (see [`link_prepared_duplicates`](Self::link_prepared_duplicates)),
+    /// one inode and one set of blocks less to write and make durable.
+    pub(crate) fn prepared_duplicate(
+        &self,
+        rel: &[u8],
+        exec: bool,
+        id: Id,
+        size: u64,
+    ) -> Result<()> {
+        let mut state = self.prepared.lock();
+        let Some(prep) = state.as_mut() else {
+            return Ok(());
+        };
+        self.prepared_dir(prep, parent_of(rel))?;
+        prep.duplicates.push(FileJob {
+            rel: rel.to_vec(),
+            id,
+            size,
+            exec,
+        });
+        Ok(())
+    }
+
+    /// Links each [duplicate](Self::prepared_duplicate) to the first of
+    /// `files` (path, blob, executable: every file ingest found) that holds
+    /// the same blob with the same mode and was written. Where none was
+    /// (the copy had the other mode), the first duplicate is written from
+    /// the object and the others link to it. A duplicate that cannot be
+    /// linked (a file has at most 65,000 links) is left for
+    /// [`Store::ensure_checkout`] to write.
+    pub(crate) fn link_prepared_duplicates<'a>(
+        &self,
+        files: impl Iterator<Item = (&'a [u8], Id, bool)>,
+    ) -> Result<()> {
+        let mut state = self.prepared.lock();
+        let Some(prep) = state.as_mut() else {
+            return Ok(());
+        };
+        let duplicates = std::mem::take(&mut prep.duplicates);
+        if duplicates.is_empty() {
+            return Ok(());
+        }
+        let mut sources: HashMap<(Id, bool), Option<&[u8]>> = duplicates
+            .iter()
+            .map(|job| ((job.id, job.exec), None))
+            .collect();
+        for (rel, id, exec) in files {
+            if let Some(source @ None) = sources.get_mut(&(id, exec))
+                && prep.entries.contains(rel)
+            {
+                *source = Some(rel);
+            }
+        }
+        let mut leaders = Vec::new();
+        for job in &duplicates {
+            if let Some(source @ None) = sources.get_mut(&(job.id, job.exec)) {
+                *source = Some(&job.rel);
+                leaders.push(job);
+            }
+        }
+        let dir = &prep.dir;
+        let modes = Modes::store(self);
+        leaders.par_iter().try_for_each(|job| {
+            let path = dir.join(std::ffi::OsStr::from_bytes(&job.rel));
+            write_file(self, job, &path, modes)?;
+            self.adopt(&path)
+        })?;
+        let linked: Vec<Vec<u8>> = duplicates
+            .par_iter()
+            .filter_map(|job| {
+                let source = sources.get(&(job.id, job.exec)).copied().flatten()?;
+                if source != job.rel.as_slice() {
+                    let from = dir.join(std::ffi::OsStr::from_bytes(source));
+                    let to = dir.join(std::ffi::OsStr::from_bytes(&job.rel));
+                    fs::hard_link(from, to).ok()?;
+                }
+                Some(job.rel.clone())
+            })
+            .collect();
+        prep.entries.extend(linked);
+        Ok(())
     }
 
     /// A symlink at `rel` in the prepared checkout, if one is being built.

@@ -178,8 +178,14 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
     let store_file = |store: &Store, file: &SourceFile, large: bool| -> Result<Id> {
         let path = root.join(OsStr::from_bytes(&file.rel));
         let copied = AtomicBool::new(false);
-        let copy = || {
-            let out = store.prepared_file(&file.rel, file.exec)?;
+        let copy = |again: Option<&Id>| {
+            let out = match again {
+                Some(id) => {
+                    store.prepared_duplicate(&file.rel, file.exec, *id, file.stat.size)?;
+                    None
+                }
+                None => store.prepared_file(&file.rel, file.exec)?,
+            };
             copied.store(out.is_some(), Ordering::Relaxed);
             Ok(out)
         };
@@ -224,6 +230,10 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
     }
     let ids: Vec<Id> = ids.into_iter().flatten().collect();
     progress.finish();
+    if let Some(store) = store {
+        let found = files.iter().zip(&ids);
+        store.link_prepared_duplicates(found.map(|(f, id)| (f.rel.as_slice(), *id, f.exec)))?;
+    }
 
     let sizes: Vec<u64> = files.iter().map(|f| f.stat.size).collect();
     let (slug, _) = build(store, &tree, &ids, &sizes)?;

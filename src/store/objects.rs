@@ -39,8 +39,10 @@ const BUF: usize = 1 << 20;
 const LARGE_BUF: usize = 4 << 20;
 
 /// Gives, when called, a new file to write a copy of a blob's bytes to (and
-/// its path, for errors), or nothing.
-pub type CopyTo<'a> = dyn Fn() -> Result<Option<(File, PathBuf)>> + Sync + 'a;
+/// its path, for errors), or nothing. The argument is the blob when this
+/// process stored it earlier for another file, whose copy the caller may
+/// link instead of writing one (it then gives nothing).
+pub type CopyTo<'a> = dyn Fn(Option<&Id>) -> Result<Option<(File, PathBuf)>> + Sync + 'a;
 /// An existing object older than this is touched when a new slug needs it,
 /// so `gc --grace` never sweeps what a concurrent writer is about to name.
 const FRESHEN_AFTER: Duration = Duration::from_secs(600);
@@ -211,13 +213,18 @@ impl Store {
     /// Stores `bytes` as an object of `kind`.
     pub fn write_bytes(&self, kind: Kind, bytes: &[u8]) -> Result<Id> {
         let id = kind.id_of(bytes);
-        if self.has_object_fresh(&id) {
-            return Ok(id);
+        self.write_bytes_as(kind, &id, bytes)?;
+        Ok(id)
+    }
+
+    /// [`write_bytes`](Self::write_bytes) for a caller that knows the id.
+    fn write_bytes_as(&self, kind: Kind, id: &Id, bytes: &[u8]) -> Result<()> {
+        if self.has_object_fresh(id) {
+            return Ok(());
         }
         let encoded = encode(kind, bytes, self.settings.compression)
-            .map_err(io_at("compress", &self.object_path(&id)))?;
-        self.put_object(&id, &encoded)?;
-        Ok(id)
+            .map_err(io_at("compress", &self.object_path(id)))?;
+        self.put_object(id, &encoded)
     }
 
     /// Puts an encoded object (see [`encode`]) in place: an unnamed file in
@@ -345,7 +352,7 @@ impl Store {
     /// Stores the regular file at `path` as a blob. Reads it once if its
     /// blob is already stored, twice (hash, then compress) if it is new.
     pub fn write_blob_file(&self, path: &Path, size: u64) -> Result<Id> {
-        self.write_blob_file_copy(path, size, &|| Ok(None))
+        self.write_blob_file_copy(path, size, &|_| Ok(None))
     }
 
     /// [`write_blob_file`](Self::write_blob_file), writing the bytes also to
@@ -362,8 +369,10 @@ impl Store {
                 return Err(changed(path));
             }
             buf.truncate(n);
-            let id = self.write_bytes(Kind::Blob, &buf)?;
-            if let Some((mut out, at)) = copy()? {
+            let id = Kind::Blob.id_of(&buf);
+            let again = self.known.is_ours(&id);
+            self.write_bytes_as(Kind::Blob, &id, &buf)?;
+            if let Some((mut out, at)) = copy(again.then_some(&id))? {
                 out.write_all(&buf).map_err(io_at("write", &at))?;
             }
             return Ok(id);
@@ -388,7 +397,7 @@ impl Store {
         }
         let mut file = File::open(path).map_err(io_at("read", path))?;
         let mut w = self.object_writer(Kind::Blob, size)?;
-        let mut out = copy()?;
+        let mut out = copy(None)?;
         loop {
             let n = read_full(&mut file, &mut buf).map_err(io_at("read", path))?;
             if n == 0 {
@@ -463,7 +472,7 @@ impl Store {
         if settled {
             w.hasher = None;
         }
-        let mut out = copy()?.map(|(f, at)| (DirectWriter::new(f), at));
+        let mut out = copy(None)?.map(|(f, at)| (DirectWriter::new(f), at));
         loop {
             let n = read_full(&mut file, &mut cur).map_err(io_at("read", path))?;
             if n == 0 {
@@ -1176,7 +1185,7 @@ mod tests {
         for round in ["new", "stored already"] {
             let calls = std::sync::Mutex::new(Vec::new());
             let id = store
-                .write_large_file(&path, &stat, false, &|| Ok(None), &|n| {
+                .write_large_file(&path, &stat, false, &|_| Ok(None), &|n| {
                     calls.lock().expect("lock").push(n)
                 })
                 .expect("store");
@@ -1304,6 +1313,14 @@ impl Known {
     /// (one moved in whole), so lookups there ask the file system again.
     fn fan_exists(&self, byte: usize) {
         self.fans[byte].store(1, Ordering::Relaxed);
+    }
+
+    /// Whether this process wrote the object `id`.
+    fn is_ours(&self, id: &Id) -> bool {
+        self.ours
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(id)
     }
 
     fn ours(&self, id: &Id) {

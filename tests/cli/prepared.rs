@@ -99,3 +99,34 @@ test -x a/same-exec.txt
     tree(&env, "src");
     deploy_matches(&env, "src");
 }
+
+#[test]
+fn files_with_the_same_bytes_and_mode_share_one_inode_in_a_first_deploy() {
+    use std::os::unix::fs::MetadataExt;
+    let env = Env::new();
+    env.init();
+    tree(&env, "src");
+    let twins = ["twins/1.txt", "twins/2.txt", "elsewhere/deeper/3.txt"];
+    for twin in twins {
+        env.write(&format!("src/{twin}"), "twin bytes\n");
+    }
+    // Two executables of one blob, apart from a plain file of it.
+    env.write("src/plain.sh", "#!/bin/sh\n");
+    for exec in ["bin/a", "bin/b"] {
+        set_mode(&env.write(&format!("src/{exec}"), "#!/bin/sh\n"), 0o755);
+    }
+    deploy_matches(&env, "src");
+    let inode = |rel: &str| {
+        let meta = fs::metadata(env.path(&format!("app/current/{rel}"))).unwrap();
+        (meta.dev(), meta.ino(), meta.nlink())
+    };
+    for twin in twins {
+        assert_eq!(inode(twin), inode(twins[0]), "{twin}");
+    }
+    assert_eq!(inode(twins[0]).2, 3);
+    assert_eq!(inode("bin/a"), inode("bin/b"));
+    assert_ne!(inode("bin/a").1, inode("plain.sh").1);
+    // A file of the store's checkout is still the blob it names.
+    let run = env.rel(["fsck"]).ok();
+    assert!(run.stdout.is_empty(), "{run:#?}");
+}
