@@ -283,6 +283,7 @@ def main():
     remember(CH)
 
     if "cold" in CASES:
+        sh(f"tar -C {q(NODE)} -cf {W}/node.tar .")
         rows = [("rel", "rel deploy DIR (store + checkout + activate)",
                  rel_app(f"{W}/cold") + " ; " + warm(NODE),
                  f"{REL} -C {W}/cold deploy {NODE}"),
@@ -297,6 +298,12 @@ def main():
                  discard(f"{W}/slug2.tar.zst", f"{W}/hx2") + " ; " + warm(NODE),
                  f"tar -C {q(NODE)} -cf - . | zstd -3 -T0 -q -o {W}/slug2.tar.zst && mkdir {W}/hx2 && "
                  f"zstd -dc {W}/slug2.tar.zst | tar -xf - -C {W}/hx2 && sync"),
+                # What a store plus a checkout costs the file system at the
+                # least, with no hashing or compression: two copies of the
+                # tree written at once, made durable.
+                ("floor", "two tar -x of the tree at once, then sync (two durable copies)",
+                 discard(f"{W}/fa", f"{W}/fb") + f" ; mkdir {W}/fa {W}/fb ; cat {W}/node.tar >/dev/null",
+                 f"tar -xf {W}/node.tar -C {W}/fa & a=$! ; tar -xf {W}/node.tar -C {W}/fb ; wait $a ; sync"),
                 ("git", "git init, add -A, commit, checkout to a new dir",
                  discard(f"{W}/git", f"{W}/gx", f"{W}/gidx") + " ; " + warm(NODE),
                  f"git init -q {W}/git && {GIT} -C {W}/git --work-tree={q(NODE)} add -A -f && "
