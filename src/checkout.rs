@@ -4,7 +4,8 @@
 //! into place, so a checkout that exists is complete. Its files are
 //! read-only; a file whose blob is already checked out in the current
 //! release's checkout is hard-linked from there instead of decompressed, so
-//! switching to a slug that shares most files costs little. Every file
+//! switching to a slug that shares most files costs little, and files of one
+//! checkout that hold the same blob with the same mode are one inode. Every file
 //! written from an object is verified against its id as it streams: a
 //! corrupt object fails the checkout.
 
@@ -28,7 +29,6 @@ use crate::tree::EntryKind;
 
 /// A file to write. Paths are kept relative (to the checkout being built)
 /// and joined when used: a slug's files are all listed at once.
-#[derive(Debug)]
 struct FileJob {
     rel: Vec<u8>,
     id: Id,
@@ -89,6 +89,9 @@ pub struct Modes {
     pub exec: u32,
     /// Set modes exactly, whatever the umask (for group-readable stores).
     pub exact: bool,
+    /// Files of one blob and mode may be hard links to one another: only
+    /// for read-only files, where no change to one can show in the others.
+    pub share: bool,
 }
 
 impl Modes {
@@ -98,6 +101,7 @@ impl Modes {
         file: 0o644,
         exec: 0o755,
         exact: false,
+        share: false,
     };
 
     pub fn store(store: &Store) -> Modes {
@@ -106,6 +110,7 @@ impl Modes {
             file: store.read_only_mode(false),
             exec: store.read_only_mode(true),
             exact: store.group_readable(),
+            share: true,
         }
     }
 }
@@ -181,18 +186,32 @@ fn materialize_in(
             }
         }
     }
+    // Files of one blob and mode after the first become hard links to it
+    // once it is written: one inode and one set of blocks for them all.
+    let mut first_of: Vec<Option<usize>> = vec![None; files.len()];
+    if modes.share {
+        let key = |i: usize| (files[i].id, files[i].exec);
+        let mut order: Vec<usize> = (0..files.len()).collect();
+        order.sort_unstable_by_key(|&i| (key(i), i));
+        for run in order.chunk_by(|&a, &b| key(a) == key(b)) {
+            for &i in &run[1..] {
+                first_of[i] = Some(run[0]);
+            }
+        }
+    }
     progress.start("Checking out", Some(files.len() as u64));
-    files.par_iter().try_for_each(|job| -> Result<()> {
+    let place = |job: &FileJob, first: Option<&FileJob>| -> Result<()> {
         let path = dest.join(std::ffi::OsStr::from_bytes(&job.rel));
-        // The same blob written by this deploy, or in the previous checkout.
-        let linked = prep
-            .and_then(|p| p.blobs.get(&(job.id, job.exec)))
-            .is_some_and(|r| {
-                fs::hard_link(dest.join(std::ffi::OsStr::from_bytes(r)), &path).is_ok()
-            })
+        let link = |from: &Path| fs::hard_link(from, &path).is_ok();
+        // Another file of this checkout, the same blob written by this
+        // deploy, or the previous checkout's.
+        let linked = first.is_some_and(|f| link(&dest.join(std::ffi::OsStr::from_bytes(&f.rel))))
+            || prep
+                .and_then(|p| p.blobs.get(&(job.id, job.exec)))
+                .is_some_and(|r| link(&dest.join(std::ffi::OsStr::from_bytes(r))))
             || links
                 .and_then(|l| l.get(job.id, job.exec))
-                .is_some_and(|src| fs::hard_link(src, &path).is_ok());
+                .is_some_and(|src| link(&src));
         if !linked {
             write_file(store, job, &path, modes)?;
             if adopt {
@@ -201,7 +220,14 @@ fn materialize_in(
         }
         progress.add(1, job.size);
         Ok(())
-    })?;
+    };
+    for again in [false, true] {
+        files
+            .par_iter()
+            .zip(&first_of)
+            .filter(|(_, first)| first.is_some() == again)
+            .try_for_each(|(job, first)| place(job, first.map(|i| &files[i])))?;
+    }
     progress.finish();
     for (path, id) in symlinks {
         let target = store.read_small(&id, Kind::Blob)?;
@@ -238,8 +264,8 @@ struct Prep {
     /// One written file of each (blob, executable) larger than a small file.
     blobs: HashMap<(Id, bool), Vec<u8>>,
     /// Small files not written because another file of this deploy holds
-    /// the same blob, linked once ingest ends.
-    duplicates: Vec<FileJob>,
+    /// the same blob: (path, blob, executable), linked once ingest ends.
+    duplicates: Vec<(Vec<u8>, Id, bool)>,
     slug: Option<Id>,
     /// Holds every directory, file and symlink of `slug`.
     complete: bool,
@@ -335,54 +361,42 @@ impl Store {
         }
     }
 
-    /// Notes that the file at `rel` holds blob `id` (`size` bytes), which
-    /// this process stored earlier for another file: rather than a copy of
-    /// its own, it becomes a hard link to a copy of that blob with the same
-    /// mode (see [`link_prepared_duplicates`](Self::link_prepared_duplicates)),
-    /// one inode and one set of blocks less to write and make durable.
-    pub(crate) fn prepared_duplicate(
-        &self,
-        rel: &[u8],
-        exec: bool,
-        id: Id,
-        size: u64,
-    ) -> Result<()> {
+    /// Notes that the file at `rel` holds blob `id`, which this process
+    /// stored earlier for another file: rather than a copy of its own, it
+    /// becomes a hard link to a copy of that blob with the same mode (see
+    /// [`link_prepared_duplicates`](Self::link_prepared_duplicates)), one
+    /// inode and one set of blocks less to write and make durable.
+    pub(crate) fn prepared_duplicate(&self, rel: &[u8], exec: bool, id: Id) -> Result<()> {
         let mut state = self.prepared.lock();
         let Some(prep) = state.as_mut() else {
             return Ok(());
         };
         self.prepared_dir(prep, parent_of(rel))?;
-        prep.duplicates.push(FileJob {
-            rel: rel.to_vec(),
-            id,
-            size,
-            exec,
-        });
+        prep.duplicates.push((rel.to_vec(), id, exec));
         Ok(())
     }
 
     /// Links each [duplicate](Self::prepared_duplicate) to the first of
     /// `files` (path, blob, executable: every file ingest found) that holds
-    /// the same blob with the same mode and was written. Where none was
-    /// (the copy had the other mode), the first duplicate is written from
-    /// the object and the others link to it. A duplicate that cannot be
-    /// linked (a file has at most 65,000 links) is left for
-    /// [`Store::ensure_checkout`] to write.
+    /// the same blob with the same mode and was written. A duplicate that
+    /// finds none (the copy had the other mode) or cannot be linked (a file
+    /// has at most 65,000 links) is left for [`Store::ensure_checkout`],
+    /// which writes one such file from the object and links the others.
     pub(crate) fn link_prepared_duplicates<'a>(
         &self,
         files: impl Iterator<Item = (&'a [u8], Id, bool)>,
-    ) -> Result<()> {
+    ) {
         let mut state = self.prepared.lock();
         let Some(prep) = state.as_mut() else {
-            return Ok(());
+            return;
         };
         let duplicates = std::mem::take(&mut prep.duplicates);
         if duplicates.is_empty() {
-            return Ok(());
+            return;
         }
         let mut sources: HashMap<(Id, bool), Option<&[u8]>> = duplicates
             .iter()
-            .map(|job| ((job.id, job.exec), None))
+            .map(|(_, id, exec)| ((*id, *exec), None))
             .collect();
         for (rel, id, exec) in files {
             if let Some(source @ None) = sources.get_mut(&(id, exec))
@@ -391,34 +405,17 @@ impl Store {
                 *source = Some(rel);
             }
         }
-        let mut leaders = Vec::new();
-        for job in &duplicates {
-            if let Some(source @ None) = sources.get_mut(&(job.id, job.exec)) {
-                *source = Some(&job.rel);
-                leaders.push(job);
-            }
-        }
         let dir = &prep.dir;
-        let modes = Modes::store(self);
-        leaders.par_iter().try_for_each(|job| {
-            let path = dir.join(std::ffi::OsStr::from_bytes(&job.rel));
-            write_file(self, job, &path, modes)?;
-            self.adopt(&path)
-        })?;
         let linked: Vec<Vec<u8>> = duplicates
             .par_iter()
-            .filter_map(|job| {
-                let source = sources.get(&(job.id, job.exec)).copied().flatten()?;
-                if source != job.rel.as_slice() {
-                    let from = dir.join(std::ffi::OsStr::from_bytes(source));
-                    let to = dir.join(std::ffi::OsStr::from_bytes(&job.rel));
-                    fs::hard_link(from, to).ok()?;
-                }
-                Some(job.rel.clone())
+            .filter_map(|(rel, id, exec)| {
+                let source = sources.get(&(*id, *exec)).copied().flatten()?;
+                let from = dir.join(std::ffi::OsStr::from_bytes(source));
+                let to = dir.join(std::ffi::OsStr::from_bytes(rel));
+                fs::hard_link(from, to).ok().map(|()| rel.clone())
             })
             .collect();
         prep.entries.extend(linked);
-        Ok(())
     }
 
     /// A symlink at `rel` in the prepared checkout, if one is being built.

@@ -177,7 +177,10 @@ pub enum Command {
     /// Materialise a slug into a new or empty directory
     ///
     /// Every file is verified against its id as it is written; on any error
-    /// DEST is left as it was.
+    /// DEST is left as it was. The files are plain files of their own, for
+    /// people to change (0644 and 0755 less the umask): unlike the store's
+    /// read-only checkouts, two files that hold the same bytes are never
+    /// hard links to one another.
     #[command(name = "checkout-slug")]
     CheckoutSlug(commands::checkout_slug::CheckoutSlugArgs),
     /// Write a slug as a tar stream on standard output

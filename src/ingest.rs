@@ -181,7 +181,7 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
         let copy = |again: Option<&Id>| {
             let out = match again {
                 Some(id) => {
-                    store.prepared_duplicate(&file.rel, file.exec, *id, file.stat.size)?;
+                    store.prepared_duplicate(&file.rel, file.exec, *id)?;
                     None
                 }
                 None => store.prepared_file(&file.rel, file.exec)?,
@@ -232,7 +232,7 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
     progress.finish();
     if let Some(store) = store {
         let found = files.iter().zip(&ids);
-        store.link_prepared_duplicates(found.map(|(f, id)| (f.rel.as_slice(), *id, f.exec)))?;
+        store.link_prepared_duplicates(found.map(|(f, id)| (f.rel.as_slice(), *id, f.exec)));
     }
 
     let sizes: Vec<u64> = files.iter().map(|f| f.stat.size).collect();

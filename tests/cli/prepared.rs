@@ -7,7 +7,7 @@ use std::fs;
 use std::time::Duration;
 
 use crate::common::{Env, set_mode};
-use crate::fixtures::{snapshot, store};
+use crate::fixtures::{sh, snapshot, store};
 use crate::porcelain::slug_of;
 
 fn tree(env: &Env, root: &str) {
@@ -100,13 +100,22 @@ test -x a/same-exec.txt
     deploy_matches(&env, "src");
 }
 
+/// Three files of one blob, in three directories.
+const TWINS: [&str; 3] = ["twins/1.txt", "twins/2.txt", "elsewhere/deeper/3.txt"];
+
+/// Device, inode and link count of `rel` below the test's root.
+fn inode(env: &Env, rel: &str) -> (u64, u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::metadata(env.path(rel)).unwrap();
+    (meta.dev(), meta.ino(), meta.nlink())
+}
+
 #[test]
 fn files_with_the_same_bytes_and_mode_share_one_inode_in_a_first_deploy() {
-    use std::os::unix::fs::MetadataExt;
     let env = Env::new();
     env.init();
     tree(&env, "src");
-    let twins = ["twins/1.txt", "twins/2.txt", "elsewhere/deeper/3.txt"];
+    let twins = TWINS;
     for twin in twins {
         env.write(&format!("src/{twin}"), "twin bytes\n");
     }
@@ -116,10 +125,7 @@ fn files_with_the_same_bytes_and_mode_share_one_inode_in_a_first_deploy() {
         set_mode(&env.write(&format!("src/{exec}"), "#!/bin/sh\n"), 0o755);
     }
     deploy_matches(&env, "src");
-    let inode = |rel: &str| {
-        let meta = fs::metadata(env.path(&format!("app/current/{rel}"))).unwrap();
-        (meta.dev(), meta.ino(), meta.nlink())
-    };
+    let inode = |rel: &str| inode(&env, &format!("app/current/{rel}"));
     for twin in twins {
         assert_eq!(inode(twin), inode(twins[0]), "{twin}");
     }
@@ -129,4 +135,32 @@ fn files_with_the_same_bytes_and_mode_share_one_inode_in_a_first_deploy() {
     // A file of the store's checkout is still the blob it names.
     let run = env.rel(["fsck"]).ok();
     assert!(run.stdout.is_empty(), "{run:#?}");
+}
+
+#[test]
+fn a_checkout_written_from_objects_links_copies_but_checkout_slug_does_not() {
+    let env = Env::new();
+    env.init();
+    for twin in TWINS {
+        env.write(&format!("src/{twin}"), "twin bytes\n");
+    }
+    // A tar deploy stores the stream first, then checks the slug out.
+    let tar = sh(&env, "tar -C src -cf - .");
+    env.rel_stdin(["deploy", "-"], &tar).ok();
+    let first = inode(&env, &format!("app/current/{}", TWINS[0]));
+    assert_eq!(first.2, 3);
+    for twin in TWINS {
+        assert_eq!(inode(&env, &format!("app/current/{twin}")), first, "{twin}");
+        assert_eq!(
+            fs::read_to_string(env.path(&format!("app/current/{twin}"))).unwrap(),
+            "twin bytes\n"
+        );
+    }
+    // Files for people to change stay files of their own.
+    env.rel(["checkout-slug", "current", "../out"]).ok();
+    for twin in TWINS {
+        let (_, ino, links) = inode(&env, &format!("out/{twin}"));
+        assert_eq!(links, 1, "{twin}");
+        assert_ne!(ino, first.1, "{twin}");
+    }
 }
