@@ -141,51 +141,20 @@ fn materialize_in(
     progress: &dyn Progress,
     prep: Option<&Prep>,
 ) -> Result<()> {
-    let mut files = Vec::new();
-    let mut symlinks = Vec::new();
-    let mut stack = vec![(*slug, dest.to_path_buf(), Vec::new())];
-    let has = |set: fn(&Prep) -> &HashSet<Vec<u8>>, rel: &[u8]| {
-        prep.is_some_and(|p| set(p).contains(rel))
+    let found = Found::default();
+    let walk = Walk {
+        store,
+        modes,
+        adopt,
+        prep,
+        found: &found,
     };
-    while let Some((tree_id, dir, rel_dir)) = stack.pop() {
-        for e in store.read_tree(&tree_id)?.entries {
-            let path = dir.join(std::ffi::OsStr::from_bytes(&e.name));
-            let rel = join_rel(&rel_dir, &e.name);
-            match e.kind {
-                EntryKind::Dir => {
-                    if !has(|p| &p.dirs, &rel) {
-                        fs::DirBuilder::new()
-                            .mode(modes.dir)
-                            .create(&path)
-                            .map_err(io_at("create", &path))?;
-                        if modes.exact {
-                            set_mode(&path, modes.dir)?;
-                        }
-                        if adopt {
-                            store.adopt(&path)?;
-                        }
-                    }
-                    stack.push((e.id, path, rel));
-                }
-                EntryKind::File | EntryKind::Executable => {
-                    if has(|p| &p.entries, &rel) {
-                        continue;
-                    }
-                    files.push(FileJob {
-                        rel,
-                        id: e.id,
-                        size: e.size,
-                        exec: e.kind == EntryKind::Executable,
-                    })
-                }
-                EntryKind::Symlink => {
-                    if !has(|p| &p.entries, &rel) {
-                        symlinks.push((path, e.id));
-                    }
-                }
-            }
-        }
-    }
+    walk.dir(*slug, dest.to_path_buf(), Vec::new())?;
+    let files = found.files.into_inner().unwrap_or_else(|e| e.into_inner());
+    let symlinks = found
+        .symlinks
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
     // Files of one blob and mode after the first become hard links to it
     // once it is written: one inode and one set of blocks for them all.
     let mut first_of: Vec<Option<usize>> = vec![None; files.len()];
@@ -238,6 +207,82 @@ fn materialize_in(
         }
     }
     Ok(())
+}
+
+/// What a walk of a slug's trees found to write.
+#[derive(Default)]
+struct Found {
+    files: Mutex<Vec<FileJob>>,
+    symlinks: Mutex<Vec<(PathBuf, Id)>>,
+}
+
+/// The walk of [`materialize_in`]: makes the directories, sibling subtrees
+/// in parallel (each directory is a tree to read and a `mkdir`: thousands
+/// of them in a typical app), and lists the files and symlinks to write,
+/// leaving out what `prep` holds already.
+struct Walk<'a> {
+    store: &'a Store,
+    modes: Modes,
+    adopt: bool,
+    prep: Option<&'a Prep>,
+    found: &'a Found,
+}
+
+impl Walk<'_> {
+    fn has(&self, set: fn(&Prep) -> &HashSet<Vec<u8>>, rel: &[u8]) -> bool {
+        self.prep.is_some_and(|p| set(p).contains(rel))
+    }
+
+    /// Walks tree `tree_id`, checked out at `dir` (`rel_dir` in the slug).
+    fn dir(&self, tree_id: Id, dir: PathBuf, rel_dir: Vec<u8>) -> Result<()> {
+        let mut files = Vec::new();
+        let mut symlinks = Vec::new();
+        let mut subdirs = Vec::new();
+        for e in self.store.read_tree(&tree_id)?.entries {
+            let path = dir.join(std::ffi::OsStr::from_bytes(&e.name));
+            let rel = join_rel(&rel_dir, &e.name);
+            match e.kind {
+                EntryKind::Dir => {
+                    if !self.has(|p| &p.dirs, &rel) {
+                        fs::DirBuilder::new()
+                            .mode(self.modes.dir)
+                            .create(&path)
+                            .map_err(io_at("create", &path))?;
+                        if self.modes.exact {
+                            set_mode(&path, self.modes.dir)?;
+                        }
+                        if self.adopt {
+                            self.store.adopt(&path)?;
+                        }
+                    }
+                    subdirs.push((e.id, path, rel));
+                }
+                EntryKind::File | EntryKind::Executable => {
+                    if !self.has(|p| &p.entries, &rel) {
+                        files.push(FileJob {
+                            rel,
+                            id: e.id,
+                            size: e.size,
+                            exec: e.kind == EntryKind::Executable,
+                        });
+                    }
+                }
+                EntryKind::Symlink => {
+                    if !self.has(|p| &p.entries, &rel) {
+                        symlinks.push((path, e.id));
+                    }
+                }
+            }
+        }
+        fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+            m.lock().unwrap_or_else(|e| e.into_inner())
+        }
+        lock(&self.found.files).extend(files);
+        lock(&self.found.symlinks).extend(symlinks);
+        subdirs
+            .into_par_iter()
+            .try_for_each(|(id, path, rel)| self.dir(id, path, rel))
+    }
 }
 
 /// The checkout a deploy builds while ingest stores its source directory:
