@@ -325,6 +325,9 @@ def main():
              f"{REL} -C {W}/live deploy {NODE}"),
             ("rsync", "rsync -a --link-dest=PREV", f"{discard(W + '/rs-new')} ; {mutate(CH)} ; {warm(NODE)}",
              f"rsync -a --link-dest={W}/rs-prev {NODE}/ {W}/rs-new/"),
+            ("rsync-sync", "the same, then sync (durable, as rel's release is)",
+             f"{discard(W + '/rs-new2')} ; {mutate(CH)} ; {warm(NODE)}",
+             f"rsync -a --link-dest={W}/rs-prev {NODE}/ {W}/rs-new2/ && sync"),
         ], RUNS, target="rel/rsync ≤ 0.3")
 
     if "unchanged" in CASES:
@@ -347,8 +350,12 @@ def main():
              f"rm -rf {W}/big.tar.zst {W}/bx ; {warm(BIG)}",
              f"tar -C {q(BIG)} -cf - . | zstd -3 -T0 -q -o {W}/big.tar.zst && mkdir {W}/bx && "
              f"zstd -dc {W}/big.tar.zst | tar -xf - -C {W}/bx"),
+            ("heroku-sync", "the same, then sync (durable, as rel's release is)",
+             f"rm -rf {W}/big2.tar.zst {W}/bx2 ; {warm(BIG)}",
+             f"tar -C {q(BIG)} -cf - . | zstd -3 -T0 -q -o {W}/big2.tar.zst && mkdir {W}/bx2 && "
+             f"zstd -dc {W}/big2.tar.zst | tar -xf - -C {W}/bx2 && sync"),
         ], RUNS_BIG, target="rel/heroku ≤ 0.6; RSS ≤ 64 MB")
-        sh(f"rm -rf {W}/big {W}/big.tar.zst {W}/bx")
+        sh(f"rm -rf {W}/big {W}/big.tar.zst {W}/bx {W}/big2.tar.zst {W}/bx2")
 
     if "many" in CASES:
         # Memory grows with the number of files (paths, the tree being
