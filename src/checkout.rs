@@ -44,25 +44,33 @@ pub struct LinkSource {
 }
 
 impl LinkSource {
-    /// Indexes the checkout of `slug` at `dir`.
+    /// Indexes the checkout of `slug` at `dir`, reading sibling subtrees
+    /// in parallel.
     pub fn new(store: &Store, slug: &Id, dir: &Path) -> Result<LinkSource> {
-        let mut files = HashMap::new();
-        let mut stack = vec![(*slug, Vec::new())];
-        while let Some((tree_id, rel_dir)) = stack.pop() {
+        type Files = Mutex<HashMap<(Id, bool), Vec<u8>>>;
+        fn walk(store: &Store, tree_id: Id, rel_dir: Vec<u8>, files: &Files) -> Result<()> {
+            let mut found = Vec::new();
+            let mut subdirs = Vec::new();
             for e in store.read_tree(&tree_id)?.entries {
                 let rel = join_rel(&rel_dir, &e.name);
                 match e.kind {
-                    EntryKind::Dir => stack.push((e.id, rel)),
+                    EntryKind::Dir => subdirs.push((e.id, rel)),
                     EntryKind::File | EntryKind::Executable => {
-                        files.insert((e.id, e.kind == EntryKind::Executable), rel);
+                        found.push(((e.id, e.kind == EntryKind::Executable), rel));
                     }
                     EntryKind::Symlink => {}
                 }
             }
+            lock(files).extend(found);
+            subdirs
+                .into_par_iter()
+                .try_for_each(|(id, rel)| walk(store, id, rel, files))
         }
+        let files = Files::default();
+        walk(store, *slug, Vec::new(), &files)?;
         Ok(LinkSource {
             dir: dir.to_path_buf(),
-            files,
+            files: files.into_inner().unwrap_or_else(|e| e.into_inner()),
         })
     }
 
@@ -70,6 +78,12 @@ impl LinkSource {
         let rel = self.files.get(&(id, exec))?;
         Some(self.dir.join(std::ffi::OsStr::from_bytes(rel)))
     }
+}
+
+/// A mutex's guard; a thread that panicked holding it left nothing half
+/// done that the others could see (each holder only extends a list).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// `dir/name`, or `name` at the top.
@@ -273,9 +287,6 @@ impl Walk<'_> {
                     }
                 }
             }
-        }
-        fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-            m.lock().unwrap_or_else(|e| e.into_inner())
         }
         lock(&self.found.files).extend(files);
         lock(&self.found.symlinks).extend(symlinks);
