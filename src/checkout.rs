@@ -4,10 +4,10 @@
 //! into place, so a checkout that exists is complete. Its files are
 //! read-only; a file whose blob is already checked out in the current
 //! release's checkout is hard-linked from there instead of decompressed, so
-//! switching to a slug that shares most files costs little, and files of one
-//! checkout that hold the same blob with the same mode are one inode. Every file
-//! written from an object is verified against its id as it streams: a
-//! corrupt object fails the checkout.
+//! switching to a slug that shares most files costs little, and files of
+//! one checkout that hold the same blob with the same mode are one inode.
+//! Every file written from an object is verified against its id as it
+//! streams: a corrupt object fails the checkout.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
