@@ -243,8 +243,15 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn has(&self, set: fn(&Prep) -> &HashSet<Vec<u8>>, rel: &[u8]) -> bool {
-        self.prep.is_some_and(|p| set(p).contains(rel))
+    /// Whether `prep` made the directory `rel` already.
+    fn has_dir(&self, rel: &[u8]) -> bool {
+        self.prep.is_some_and(|p| p.dirs.contains(rel))
+    }
+
+    /// Whether `prep` wrote the file or symlink `rel` already.
+    fn has_entry(&self, rel: &[u8]) -> bool {
+        self.prep
+            .is_some_and(|p| p.entries.contains(&PathKey::of(rel)))
     }
 
     /// Walks tree `tree_id`, checked out at `dir` (`rel_dir` in the slug).
@@ -257,7 +264,7 @@ impl Walk<'_> {
             let rel = join_rel(&rel_dir, &e.name);
             match e.kind {
                 EntryKind::Dir => {
-                    if !self.has(|p| &p.dirs, &rel) {
+                    if !self.has_dir(&rel) {
                         fs::DirBuilder::new()
                             .mode(self.modes.dir)
                             .create(&path)
@@ -272,7 +279,7 @@ impl Walk<'_> {
                     subdirs.push((e.id, path, rel));
                 }
                 EntryKind::File | EntryKind::Executable => {
-                    if !self.has(|p| &p.entries, &rel) {
+                    if !self.has_entry(&rel) {
                         files.push(FileJob {
                             rel,
                             id: e.id,
@@ -282,7 +289,7 @@ impl Walk<'_> {
                     }
                 }
                 EntryKind::Symlink => {
-                    if !self.has(|p| &p.entries, &rel) {
+                    if !self.has_entry(&rel) {
                         symlinks.push((path, e.id));
                     }
                 }
@@ -315,8 +322,8 @@ struct Prep {
     made: bool,
     /// Directories made, relative to `dir` ("" for `dir` itself).
     dirs: HashSet<Vec<u8>>,
-    /// Files and symlinks written.
-    entries: HashSet<Vec<u8>>,
+    /// Files and symlinks written, by [`PathKey`].
+    entries: HashSet<PathKey>,
     /// One written file of each (blob, executable) larger than a small file.
     blobs: HashMap<(Id, bool), Vec<u8>>,
     /// Small files not written because another file of this deploy holds
@@ -325,6 +332,21 @@ struct Prep {
     slug: Option<Id>,
     /// Holds every directory, file and symlink of `slug`.
     complete: bool,
+}
+
+/// A path of the prepared checkout as its set of written entries keeps it:
+/// 128 bits of the path's BLAKE3 hash, a fraction of the memory of the path
+/// itself (that set holds every file of the tree). Two of a tree's n paths
+/// share a key with a chance of about n²/2¹²⁹: 10⁻²⁷ for a million files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct PathKey(u128);
+
+impl PathKey {
+    fn of(rel: &[u8]) -> PathKey {
+        let hash = blake3::hash(rel);
+        let (head, _) = hash.as_bytes().split_at(16);
+        PathKey(u128::from_le_bytes(head.try_into().expect("16 bytes")))
+    }
 }
 
 /// `a/b` of `a/b/c`; "" of `c`.
@@ -410,7 +432,7 @@ impl Store {
     /// however many files hold it) is worth remembering for links.
     pub(crate) fn prepared_written(&self, rel: &[u8], exec: bool, id: Id, linkable: bool) {
         if let Some(prep) = self.prepared.lock().as_mut() {
-            prep.entries.insert(rel.to_vec());
+            prep.entries.insert(PathKey::of(rel));
             if linkable {
                 prep.blobs.entry((id, exec)).or_insert_with(|| rel.to_vec());
             }
@@ -456,19 +478,19 @@ impl Store {
             .collect();
         for (rel, id, exec) in files {
             if let Some(source @ None) = sources.get_mut(&(id, exec))
-                && prep.entries.contains(rel)
+                && prep.entries.contains(&PathKey::of(rel))
             {
                 *source = Some(rel);
             }
         }
         let dir = &prep.dir;
-        let linked: Vec<Vec<u8>> = duplicates
+        let linked: Vec<PathKey> = duplicates
             .par_iter()
             .filter_map(|(rel, id, exec)| {
                 let source = sources.get(&(*id, *exec)).copied().flatten()?;
                 let from = dir.join(std::ffi::OsStr::from_bytes(source));
                 let to = dir.join(std::ffi::OsStr::from_bytes(rel));
-                fs::hard_link(from, to).ok().map(|()| rel.clone())
+                fs::hard_link(from, to).ok().map(|()| PathKey::of(rel))
             })
             .collect();
         prep.entries.extend(linked);
@@ -486,7 +508,7 @@ impl Store {
         std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(target), &path)
             .map_err(io_at("create", &path))?;
         self.adopt(&path)?;
-        prep.entries.insert(rel.to_vec());
+        prep.entries.insert(PathKey::of(rel));
         Ok(())
     }
 
