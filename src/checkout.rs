@@ -80,8 +80,8 @@ impl LinkSource {
     }
 }
 
-/// A mutex's guard; a thread that panicked holding it left nothing half
-/// done that the others could see (each holder only extends a list).
+/// A mutex's guard, poisoned or not: a panic on a pool thread fails the
+/// whole command, so nothing goes on to use what the panicking holder left.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -358,7 +358,7 @@ fn parent_of(rel: &[u8]) -> &[u8] {
 
 impl PreparedCheckout {
     fn lock(&self) -> MutexGuard<'_, Option<Prep>> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.state)
     }
 }
 

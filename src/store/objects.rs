@@ -423,9 +423,9 @@ impl Store {
     /// Stores a file of at least [`LARGE_FILE`] bytes, found by a scan that
     /// saw `stat` and started at a time `settled` says `stat` is older than
     /// (see `statcache.rs`). Pass one hashes on every core, reading the next
-    /// 4 MiB while the last is hashed; if the blob is new, pass two compresses on every
-    /// core, writes past the page cache and writes the bytes to `copy`, if
-    /// it gives a file, the same way. When the file's stat after pass two is
+    /// 4 MiB while the last is hashed; if the blob is new, pass two
+    /// compresses on every core, writes past the page cache and writes the
+    /// bytes to `copy`, if it gives a file, the same way. When the file's stat after pass two is
     /// still `stat` and `settled`, nothing can have changed it since the
     /// scan began, and pass two is not hashed again.
     ///

@@ -115,8 +115,7 @@ fn files_with_the_same_bytes_and_mode_share_one_inode_in_a_first_deploy() {
     let env = Env::new();
     env.init();
     tree(&env, "src");
-    let twins = TWINS;
-    for twin in twins {
+    for twin in TWINS {
         env.write(&format!("src/{twin}"), "twin bytes\n");
     }
     // Two executables of one blob, apart from a plain file of it.
@@ -126,10 +125,10 @@ fn files_with_the_same_bytes_and_mode_share_one_inode_in_a_first_deploy() {
     }
     deploy_matches(&env, "src");
     let inode = |rel: &str| inode(&env, &format!("app/current/{rel}"));
-    for twin in twins {
-        assert_eq!(inode(twin), inode(twins[0]), "{twin}");
+    for twin in TWINS {
+        assert_eq!(inode(twin), inode(TWINS[0]), "{twin}");
     }
-    assert_eq!(inode(twins[0]).2, 3);
+    assert_eq!(inode(TWINS[0]).2, 3);
     assert_eq!(inode("bin/a"), inode("bin/b"));
     assert_ne!(inode("bin/a").1, inode("plain.sh").1);
     // A file of the store's checkout is still the blob it names.
