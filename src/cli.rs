@@ -104,8 +104,9 @@ pub enum Command {
     /// Set config vars, making a new release
     ///
     /// Keys match [A-Za-z_][A-Za-z0-9_]*; values are UTF-8 without NUL and
-    /// may hold newlines. Setting values that are already set makes no
-    /// release (exit status 0), so scripts can run it again and again.
+    /// may hold newlines; a malformed assignment is bad usage (exit status
+    /// 2). Setting values that are already set makes no release (exit
+    /// status 0), so scripts can run it again and again.
     #[command(name = "config:set")]
     ConfigSet(commands::config::ConfigSetArgs),
     /// Remove config vars, making a new release
@@ -269,8 +270,8 @@ const GROUPS: [(&str, &[&str]); 3] = [
     ("addons", &["add", "remove", "upgrade", "downgrade"]),
 ];
 
-/// Rewrites `rel releases info v3` as `rel releases:info v3`.
-pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
+/// Where the command's name is: after the global options.
+fn command_index(args: &[OsString]) -> usize {
     let mut i = 1;
     while i < args.len() {
         let a = args[i].to_string_lossy();
@@ -284,6 +285,12 @@ pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
         }
         break;
     }
+    i
+}
+
+/// Rewrites `rel releases info v3` as `rel releases:info v3`.
+pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
+    let i = command_index(&args);
     if i + 1 < args.len() {
         let group = args[i].to_string_lossy().into_owned();
         let sub = args[i + 1].to_string_lossy().into_owned();
@@ -317,12 +324,16 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         return commands::generate::print_revisions(chdir);
     }
     let args = normalize_args(args);
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: data on stdout.
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprint!("{}", usage_error(&e, &args));
+            return ExitCode::from(2);
         }
     };
     match commands::dispatch(cli) {
@@ -335,4 +346,41 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// A usage error as rel writes every error: one `rel: error:` line, then
+/// clap's tips (a similar command or flag) and where the help is, as hints.
+fn usage_error(e: &clap::Error, args: &[OsString]) -> String {
+    let rendered = e.render().to_string();
+    let mut paragraphs = rendered.split("\n\n");
+    let first = paragraphs.next().unwrap_or_default();
+    // A value its parser refused: the parser's message names the value,
+    // and the option it was given to is named before it.
+    let message = match (e.kind(), std::error::Error::source(e)) {
+        (clap::error::ErrorKind::ValueValidation, Some(why)) => {
+            match e.get(clap::error::ContextKind::InvalidArg) {
+                Some(clap::error::ContextValue::String(arg)) if arg.starts_with('-') => {
+                    let option = arg.split(' ').next().unwrap_or(arg);
+                    format!("{option}: {why}")
+                }
+                _ => why.to_string(),
+            }
+        }
+        _ => first.strip_prefix("error: ").unwrap_or(first).to_string(),
+    };
+    let mut out = format!("rel: error: {}\n", crate::store::one_line(&message));
+    for line in paragraphs.flat_map(str::lines) {
+        if let Some(tip) = line.trim_start().strip_prefix("tip: ") {
+            out.push_str(&format!("hint: {}\n", crate::store::one_line(tip)));
+        }
+    }
+    let name = args.get(command_index(args)).map(|a| a.to_string_lossy());
+    let help = match name {
+        Some(name) if Cli::command().find_subcommand(name.as_ref()).is_some() => {
+            format!("rel {name} --help")
+        }
+        _ => "rel --help".to_string(),
+    };
+    out.push_str(&format!("hint: see '{help}'\n"));
+    out
 }

@@ -6,7 +6,6 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{Ctx, ReleaseOpts, done, settle};
-use crate::config::parse_assignment;
 use crate::ops;
 
 pub use crate::ops::PlanChange;
@@ -27,8 +26,8 @@ pub struct AddonsAddArgs {
     #[arg(long = "as", value_name = "NAME")]
     pub name: Option<String>,
     /// A config var the add-on brings; it leaves with the add-on (repeatable)
-    #[arg(long = "config", value_name = "KEY=VALUE")]
-    pub config: Vec<String>,
+    #[arg(long = "config", value_name = "KEY=VALUE", value_parser = super::config::assignment)]
+    pub config: Vec<(String, String)>,
     #[command(flatten)]
     pub release: ReleaseOpts,
 }
@@ -83,11 +82,7 @@ pub fn run(ctx: &Ctx, args: AddonsArgs) -> Result<ExitCode> {
 }
 
 pub fn run_add(ctx: &Ctx, args: AddonsAddArgs) -> Result<ExitCode> {
-    let vars: Vec<(String, String)> = args
-        .config
-        .iter()
-        .map(|a| parse_assignment(a))
-        .collect::<Result<_, _>>()?;
+    let vars = args.config;
     let change = ctx.begin_change(&args.release)?;
     let store = &change.store;
     let (plan, addon) = ops::addon_add(

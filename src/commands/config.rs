@@ -20,24 +20,37 @@ pub struct ConfigArgs {
 
 #[derive(Debug, Args)]
 pub struct ConfigGetArgs {
+    #[arg(value_parser = key)]
     pub key: String,
 }
 
 #[derive(Debug, Args)]
 pub struct ConfigSetArgs {
     /// KEY=VALUE assignments
-    #[arg(required = true, value_name = "KEY=VALUE")]
-    pub vars: Vec<String>,
+    #[arg(required = true, value_name = "KEY=VALUE", value_parser = assignment)]
+    pub vars: Vec<(String, String)>,
     #[command(flatten)]
     pub release: ReleaseOpts,
 }
 
 #[derive(Debug, Args)]
 pub struct ConfigUnsetArgs {
-    #[arg(required = true, value_name = "KEY")]
+    #[arg(required = true, value_name = "KEY", value_parser = key)]
     pub keys: Vec<String>,
     #[command(flatten)]
     pub release: ReleaseOpts,
+}
+
+/// A config key, checked as the command line is parsed: a malformed one is
+/// bad usage (exit status 2), refused before the store is touched.
+pub fn key(text: &str) -> Result<String, crate::error::Error> {
+    check_key(text)?;
+    Ok(text.to_string())
+}
+
+/// A `KEY=VALUE` argument, checked as the command line is parsed.
+pub fn assignment(text: &str) -> Result<(String, String), crate::error::Error> {
+    parse_assignment(text)
 }
 
 /// The current config (empty before the first release).
@@ -87,7 +100,6 @@ pub fn run(ctx: &Ctx, args: ConfigArgs) -> Result<ExitCode> {
 }
 
 pub fn run_get(ctx: &Ctx, args: ConfigGetArgs) -> Result<ExitCode> {
-    check_key(&args.key)?;
     let config = current_config(ctx)?;
     match config.vars.get(&args.key) {
         Some(v) => {
@@ -112,11 +124,7 @@ fn restarting(no_restart: bool) -> &'static str {
 }
 
 pub fn run_set(ctx: &Ctx, args: ConfigSetArgs) -> Result<ExitCode> {
-    let pairs: Vec<(String, String)> = args
-        .vars
-        .iter()
-        .map(|a| parse_assignment(a))
-        .collect::<Result<_, _>>()?;
+    let pairs = args.vars;
     let change = ctx.begin_change(&args.release)?;
     let Some(new) = ctx.planned(ops::config_set(&change.store, &pairs, &change.author)?) else {
         return Ok(ExitCode::SUCCESS);
@@ -136,9 +144,6 @@ pub fn run_set(ctx: &Ctx, args: ConfigSetArgs) -> Result<ExitCode> {
 }
 
 pub fn run_unset(ctx: &Ctx, args: ConfigUnsetArgs) -> Result<ExitCode> {
-    for k in &args.keys {
-        check_key(k)?;
-    }
     let change = ctx.begin_change(&args.release)?;
     let before = ops::base(&change.store)?.config;
     let Some(new) = ctx.planned(ops::config_unset(

@@ -49,6 +49,25 @@ fn error_line(run: Run, needles: &[&str]) -> String {
     line.to_string()
 }
 
+/// A usage error: one `rel: error:` line first, then only hints, one of
+/// them pointing to the help; nothing on stdout.
+#[track_caller]
+fn usage_error(run: &Run, args: &[&str]) {
+    let mut lines = run.stderr.lines();
+    let first = lines.next().unwrap_or_default();
+    assert!(first.starts_with("rel: error: "), "{args:?}: {run:#?}");
+    let hints: Vec<&str> = lines.collect();
+    assert!(
+        hints.iter().all(|l| l.starts_with("hint: ")),
+        "{args:?}: {run:#?}"
+    );
+    assert!(
+        hints.last().is_some_and(|l| l.contains("--help")),
+        "{args:?}: {run:#?}"
+    );
+    assert_eq!(run.stdout, "", "{args:?}");
+}
+
 #[test]
 fn bad_usage_exits_2_and_points_to_help() {
     let env = store();
@@ -65,12 +84,32 @@ fn bad_usage_exits_2_and_points_to_help() {
         vec!["--lock-timeout", "-1", "gc"],
         vec!["cat-object", "-t", "-s", "abcdef"],
         vec!["exec"],
+        vec!["config:set", "FOO"],
+        vec!["config:set", "1FOO=bar"],
+        vec!["config:unset", "B.C"],
+        vec!["relases"],
     ] {
         let run = env.rel(&args).code(2);
-        assert!(run.stderr.starts_with("error: "), "{args:?}: {run:#?}");
-        assert!(run.stderr.contains("--help"), "{args:?}: {run:#?}");
-        assert_eq!(run.stdout, "", "{args:?}");
+        usage_error(&run, &args);
     }
+    // A near miss is named as a hint after the error line.
+    let run = env.rel(["relases"]).code(2);
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.starts_with("hint: ") && l.contains("'releases'")),
+        "{run:#?}"
+    );
+    let run = env.rel(["config:set", "FOO"]).code(2);
+    assert_eq!(
+        run.stderr,
+        "rel: error: 'FOO' is not KEY=VALUE\nhint: see 'rel config:set --help'\n"
+    );
+    let run = env.rel(["deploy"]).code(2);
+    assert_eq!(
+        run.stderr.lines().next(),
+        Some("rel: error: the following required arguments were not provided: <SOURCE>")
+    );
     // What is wrong is named.
     let run = env.rel(["frobnicate"]).code(2);
     assert!(run.stderr.contains("'frobnicate'"), "{run:#?}");
@@ -177,7 +216,13 @@ fn a_bad_key_is_named_and_nothing_is_written() {
             "'9LIVES'",
         ),
     ] {
-        let line = error_line(env.rel(&args), &[key]);
+        // Malformed arguments are bad usage: exit 2.
+        let run = env.rel(&args).code(2);
+        let line = run.stderr.lines().next().unwrap_or_default().to_string();
+        assert!(
+            line.starts_with("rel: error: ") && line.contains(key),
+            "{run:#?}"
+        );
         assert!(
             line.contains("KEY=VALUE") || line.contains("letters, digits and _"),
             "{line} does not say what a key may be"

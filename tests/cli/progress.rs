@@ -202,8 +202,8 @@ fn no_color_means_no_colour_codes_on_a_terminal() {
     env.init();
     env.source("src", "one");
     let app = env.path("app");
-    // Usage errors are coloured on a terminal, unless NO_COLOR is set.
-    let Some(coloured) = run_on_terminal(&format!("{} frobnicate", rel()), &app, &[]) else {
+    // Help is coloured on a terminal, unless NO_COLOR is set.
+    let Some(coloured) = run_on_terminal(&format!("{} --help", rel()), &app, &[]) else {
         return;
     };
     assert!(
