@@ -104,9 +104,8 @@ pub fn run(ctx: &Ctx, args: WriteReleaseArgs) -> Result<ExitCode> {
     let lock = ctx.lock(&store)?;
     let release =
         release::write_release(&store, &lock, new, &ctx.progress(), &mut ctx.hook_sink())?;
-    let mut out = super::stdout();
-    writeln!(out, "{}", release.name())?;
-    out.flush()?;
+    // A failed release prints no version: there is nothing to activate,
+    // and `v=$(rel write-release …)` must not hand one on.
     if !release.succeeded() {
         eprintln!(
             "rel: error: {} failed: the release hook failed; see 'rel releases:output {}'",
@@ -115,5 +114,8 @@ pub fn run(ctx: &Ctx, args: WriteReleaseArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     }
+    let mut out = super::stdout();
+    writeln!(out, "{}", release.name())?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -214,9 +214,15 @@ fn a_failed_release_hook_records_a_failed_release() {
         "Deploy 1",
     ]);
     assert_eq!(run.code, 1, "{run:#?}");
-    assert_eq!(run.stdout, "v1\n");
+    // No version to pipe on to activate; stderr names it.
+    assert_eq!(run.stdout, "");
     assert!(run.stderr.contains("migration failed"), "{run:#?}");
-    assert!(run.stderr.contains("rel: error: v1 failed"), "{run:#?}");
+    assert!(
+        run.stderr.ends_with(
+            "rel: error: v1 failed: the release hook failed; see 'rel releases:output v1'\n"
+        ),
+        "{run:#?}"
+    );
     let json = show_json(&env, "v1");
     assert_eq!(json["status"], "failed");
     let output = json["output"].as_str().expect("output kept");
