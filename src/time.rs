@@ -22,19 +22,43 @@ pub fn now(rel_date: Option<&str>) -> Result<Timestamp> {
 pub fn human(ts: Timestamp, now: Timestamp) -> String {
     let secs = now.as_second() - ts.as_second();
     if (0..86_400).contains(&secs) {
-        let (n, unit) = match secs {
-            0..=59 => (secs, "second"),
-            60..=3599 => (secs / 60, "minute"),
-            _ => (secs / 3600, "hour"),
-        };
-        if n == 1 {
-            format!("1 {unit} ago")
-        } else {
-            format!("{n} {unit}s ago")
-        }
+        relative(ts, now)
     } else {
         local(ts).strftime("%Y-%m-%d %H:%M:%S %z").to_string()
     }
+}
+
+/// "5 minutes ago", "3 days ago", "1 year, 2 months ago", whatever the age
+/// (`--date relative`, as git's): seconds, minutes and hours under a day,
+/// then days, weeks (from 14 days), months (from 70 days) and years.
+pub fn relative(ts: Timestamp, now: Timestamp) -> String {
+    let secs = now.as_second() - ts.as_second();
+    let units = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    };
+    let days = secs / 86_400;
+    let age = match secs {
+        ..0 => return "in the future".to_string(),
+        0..=59 => units(secs, "second"),
+        60..=3599 => units(secs / 60, "minute"),
+        3600..=86_399 => units(secs / 3600, "hour"),
+        _ if days < 14 => units(days, "day"),
+        _ if days < 70 => units(days / 7, "week"),
+        _ if days < 365 => units(days / 30, "month"),
+        _ => {
+            let (years, months) = (days / 365, days % 365 / 30);
+            if years < 5 && months > 0 {
+                format!("{}, {}", units(years, "year"), units(months, "month"))
+            } else {
+                units(years, "year")
+            }
+        }
+    };
+    format!("{age} ago")
 }
 
 /// RFC 3339 in local time with its offset (`--date iso`).

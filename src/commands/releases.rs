@@ -10,9 +10,11 @@ use crate::history;
 use crate::manifest::Release;
 use crate::store::Store;
 
+/// `--date`; without it, When is relative under 24 hours, else local time
+/// with its offset (Heroku's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DateStyle {
-    /// "5 minutes ago" under 24 hours, else local time with offset
+    /// "5 minutes ago", "3 weeks ago": relative for every release, as git's
     Relative,
     /// RFC 3339 in local time with its offset
     Iso,
@@ -35,9 +37,9 @@ pub struct ReleasesArgs {
     /// Print a JSON array, newest first
     #[arg(long)]
     pub json: bool,
-    /// How to show When
-    #[arg(long, value_enum, default_value_t = DateStyle::Relative)]
-    pub date: DateStyle,
+    /// How to show When (default: relative under 24 hours, else local time)
+    #[arg(long, value_enum)]
+    pub date: Option<DateStyle>,
 }
 
 /// The change as listed: failed and pruned releases say so.
@@ -52,10 +54,12 @@ pub fn change_label(store: &Store, r: &Release) -> String {
     s
 }
 
-pub fn when(r: &Release, style: DateStyle) -> String {
+pub fn when(r: &Release, style: Option<DateStyle>) -> String {
+    let now = jiff::Timestamp::now();
     match style {
-        DateStyle::Relative => crate::time::human(r.created_at, jiff::Timestamp::now()),
-        DateStyle::Iso => crate::time::iso_local(r.created_at),
+        None => crate::time::human(r.created_at, now),
+        Some(DateStyle::Relative) => crate::time::relative(r.created_at, now),
+        Some(DateStyle::Iso) => crate::time::iso_local(r.created_at),
     }
 }
 

@@ -22,9 +22,9 @@ pub struct ReleasesInfoArgs {
     /// Print the release's config vars as KEY='VALUE' lines for a shell
     #[arg(long, short = 's')]
     pub shell: bool,
-    /// How to show When
-    #[arg(long, value_enum, default_value_t = DateStyle::Relative)]
-    pub date: DateStyle,
+    /// How to show When (default: relative under 24 hours, else local time)
+    #[arg(long, value_enum)]
+    pub date: Option<DateStyle>,
 }
 
 /// "yes", or "no (reason)": whether `rel rollback REV` would be accepted.

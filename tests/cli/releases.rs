@@ -109,6 +109,43 @@ fn when_is_relative_under_a_day() {
 }
 
 #[test]
+fn date_relative_is_relative_for_every_release() {
+    let env = Env::new();
+    env.init();
+    let day = 86_400;
+    let ages = [
+        (800 * day, "2 years, 2 months ago"),
+        (400 * day, "1 year, 1 month ago"),
+        (100 * day, "3 months ago"),
+        (20 * day, "2 weeks ago"),
+        (3 * day + 60, "3 days ago"),
+        (26 * 3600, "1 day ago"),
+        (2 * 3600 + 1800, "2 hours ago"),
+    ];
+    for (i, (secs, _)) in ages.iter().enumerate() {
+        rel_at(&env, &ago(*secs), ["config:set", &format!("A={i}")]).ok();
+    }
+    let out = env.rel(["releases", "--date", "relative"]).ok().stdout;
+    let when: Vec<&str> = out
+        .lines()
+        .skip(3)
+        .map(|l| l.split("tester@example.com").nth(1).unwrap().trim())
+        .collect();
+    let mut want: Vec<&str> = ages.iter().map(|(_, w)| *w).collect();
+    want.reverse();
+    assert_eq!(when, want, "{out}");
+    // releases:info too; without --date, a day-old release shows its time.
+    let run = env.rel(["releases:info", "v1", "--date", "relative"]).ok();
+    assert!(
+        run.stdout
+            .contains("\nWhen:        2 years, 2 months ago\n"),
+        "{run:#?}"
+    );
+    let run = env.rel(["releases:info", "v6"]).ok();
+    assert!(!run.stdout.contains(" ago\n"), "{run:#?}");
+}
+
+#[test]
 fn failed_and_pruned_releases_say_so() {
     let env = Env::new();
     env.init();
