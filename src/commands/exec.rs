@@ -40,10 +40,18 @@ pub fn run(ctx: &Ctx, args: ExecArgs) -> Result<ExitCode> {
     let err = std::process::Command::new(program)
         .args(rest)
         .current_dir(&dir)
+        // As a shell's cd would: programs that read PWD see the checkout.
+        .env("PWD", &dir)
         .envs(env)
         .exec();
-    anyhow::bail!(
-        "could not run '{}': {err}; name a program in the release's checkout (as bin/web) or on PATH",
+    // Exit statuses as shells give them: 127 not found, 126 not runnable.
+    let (code, what) = match err.kind() {
+        std::io::ErrorKind::NotFound => (127, "no such program".to_string()),
+        _ => (126, err.to_string()),
+    };
+    eprintln!(
+        "rel: error: could not run '{}': {what}; name a program in the release's checkout (as bin/web) or on PATH",
         program.to_string_lossy()
-    )
+    );
+    Ok(ExitCode::from(code))
 }

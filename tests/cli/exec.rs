@@ -131,6 +131,50 @@ fn refusals_are_one_line() {
 }
 
 #[test]
+fn a_program_not_found_exits_127_and_one_not_runnable_126() {
+    let env = Env::new();
+    deployed(&env);
+    // As shells: 127 when there is no such program, 126 when it cannot run.
+    for program in ["nosuchcmd", "./no-such-program", "bin/nope"] {
+        let run = env.rel(["exec", "--", program]).code(127);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "rel: error: could not run '{program}': no such program; name a program in the release's checkout (as bin/web) or on PATH\n"
+            )
+        );
+        assert_eq!(run.stdout, "");
+    }
+    // index.html is in the checkout, but not executable.
+    let run = env.rel(["exec", "--", "./index.html"]).code(126);
+    assert!(
+        run.stderr
+            .starts_with("rel: error: could not run './index.html': Permission denied"),
+        "{run:#?}"
+    );
+    env.rel(["exec", "--", "./lib"]).code(126);
+}
+
+#[test]
+fn pwd_is_the_checkout() {
+    let env = Env::new();
+    deployed(&env);
+    let slug = env.rel(["rev-parse", "--slug", "current"]).ok().line();
+    // printenv, not a shell: a shell resets a PWD that is not its directory.
+    let run = env
+        .cmd_in("app")
+        .env("PWD", "/somewhere/else")
+        .args(["exec", "--", "printenv", "PWD"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    assert_eq!(
+        crate::porcelain::redact(&env, &String::from_utf8_lossy(&run.stdout)),
+        format!("[ROOT]/app/.releases/checkouts/{slug}\n")
+    );
+}
+
+#[test]
 fn exec_materialises_a_missing_checkout() {
     let env = Env::new();
     deployed(&env);
