@@ -78,7 +78,7 @@ complete -c rel -n "__fish_rel_using_subcommand deploy" -s h -l help -d 'Print h
 complete -c rel -n "__fish_rel_using_subcommand releases" -s n -l num -d 'Show the N newest releases' -r
 complete -c rel -n "__fish_rel_using_subcommand releases" -s C -d 'Run as if rel was started in PATH' -r -F
 complete -c rel -n "__fish_rel_using_subcommand releases" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
-complete -c rel -n "__fish_rel_using_subcommand releases" -l date -d 'How to show When' -r -f -a "relative\t'5 minutes ago under 24 hours, else local time with offset'
+complete -c rel -n "__fish_rel_using_subcommand releases" -l date -d 'How to show When (default: relative under 24 hours, else local time)' -r -f -a "relative\t'5 minutes ago, 3 weeks ago: relative for every release, as git\'s'
 iso\t'RFC 3339 in local time with its offset'"
 complete -c rel -n "__fish_rel_using_subcommand releases" -l all -d 'Show the whole history'
 complete -c rel -n "__fish_rel_using_subcommand releases" -l json -d 'Print a JSON array, newest first'
@@ -186,7 +186,7 @@ complete -c rel -n "__fish_rel_using_subcommand generate; and __fish_seen_subcom
 complete -c rel -n "__fish_rel_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
 complete -c rel -n "__fish_rel_using_subcommand releases:info" -s C -d 'Run as if rel was started in PATH' -r -F
 complete -c rel -n "__fish_rel_using_subcommand releases:info" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
-complete -c rel -n "__fish_rel_using_subcommand releases:info" -l date -d 'How to show When' -r -f -a "relative\t'5 minutes ago under 24 hours, else local time with offset'
+complete -c rel -n "__fish_rel_using_subcommand releases:info" -l date -d 'How to show When (default: relative under 24 hours, else local time)' -r -f -a "relative\t'5 minutes ago, 3 weeks ago: relative for every release, as git\'s'
 iso\t'RFC 3339 in local time with its offset'"
 complete -c rel -n "__fish_rel_using_subcommand releases:info" -l json -d 'Print JSON'
 complete -c rel -n "__fish_rel_using_subcommand releases:info" -s s -l shell -d 'Print the release\'s config vars as KEY=\'VALUE\' lines for a shell'

@@ -144,8 +144,9 @@ pub enum Command {
     ///
     /// rel replaces itself with CMD (exec), in the checkout of the release
     /// (default: current) and with its config vars, REL_VERSION, REL_SLUG
-    /// and REL_APP added to the environment: signals and the exit status
-    /// are CMD's. Made for systemd's ExecStart=.
+    /// and REL_APP added to the environment and PWD set to the checkout:
+    /// signals and the exit status are CMD's. Made for systemd's
+    /// ExecStart=.
     Exec(commands::exec::ExecArgs),
     /// Show what changed between two releases
     ///
@@ -203,9 +204,11 @@ pub enum Command {
     ///
     /// Takes the lock, allocates the next version, checks the slug out, runs
     /// the release hook (unless --no-hook) and writes the manifest as
-    /// succeeded or failed. Does not activate: see rel activate. Exits with
-    /// status 1 if the release failed. With --copy-of REV the release copies
-    /// REV's slug, config and add-ons (a rollback).
+    /// succeeded or failed. Does not activate: see rel activate. Prints the
+    /// version on standard output when the release succeeded; when it
+    /// failed, prints nothing there (no version to pipe on), names the
+    /// version on standard error and exits with status 1. With --copy-of
+    /// REV the release copies REV's slug, config and add-ons (a rollback).
     #[command(name = "write-release")]
     WriteRelease(commands::write_release::WriteReleaseArgs),
     /// Print a release's manifest

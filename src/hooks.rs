@@ -26,7 +26,9 @@ pub struct HookOutcome {
     pub output: Option<Id>,
 }
 
-/// Runs `hooks/NAME` if it exists and is executable; None otherwise.
+/// Runs `hooks/NAME` if it exists and is executable; None otherwise. A hook
+/// file without its execute bit does not run, and a warning on `sink` says
+/// so and how to fix it (as git does).
 pub fn run(
     store: &Store,
     name: &str,
@@ -39,7 +41,16 @@ pub fn run(
     let Ok(meta) = fs::metadata(&path) else {
         return Ok(None);
     };
-    if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    if meta.permissions().mode() & 0o111 == 0 {
+        let _ = writeln!(
+            sink,
+            "rel: warning: the {name} hook '{}' did not run because it is not executable; to run it: chmod +x '{}'",
+            path.display(),
+            path.display()
+        );
         return Ok(None);
     }
     let (mut reader, writer) = std::io::pipe().map_err(io_at("run", &path))?;

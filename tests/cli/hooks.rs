@@ -195,3 +195,36 @@ fn hook_output_goes_to_stderr_even_when_quiet() {
     assert_eq!(run.stdout, "");
     assert_eq!(run.stderr, "out\nerr\nrestarted\n");
 }
+
+#[test]
+fn a_hook_without_its_execute_bit_is_skipped_with_a_warning() {
+    let env = Env::new();
+    env.init();
+    env.source("src", "one");
+    for name in ["release", "restart"] {
+        let hook = env.write(
+            &format!("app/.releases/hooks/{name}"),
+            "#!/bin/sh\nexit 1\n",
+        );
+        crate::common::set_mode(&hook, 0o644);
+    }
+    let dir = env.path("app/.releases/hooks");
+    let warning = |name: &str| {
+        let path = format!("{}/{name}", dir.display());
+        format!(
+            "rel: warning: the {name} hook '{path}' did not run because it is not executable; to run it: chmod +x '{path}'\n"
+        )
+    };
+    // Even with -q: a warning, not a status line. The release succeeds.
+    let run = env.rel(["-q", "deploy", "../src"]).ok();
+    assert_eq!(
+        run.stderr,
+        format!("{}{}", warning("release"), warning("restart"))
+    );
+    assert_eq!(current(&env), "v1");
+    // A directory is not a hook file, and says nothing.
+    std::fs::remove_file(dir.join("restart")).unwrap();
+    std::fs::create_dir(dir.join("restart")).unwrap();
+    let run = env.rel(["-q", "config:set", "A=1"]).ok();
+    assert_eq!(run.stderr, warning("release"));
+}
