@@ -286,10 +286,11 @@ fn a_path_that_is_not_there_is_named() {
         env.rel(["checkout-slug", "current", "../full"]),
         &["full", "not empty", "new or empty directory"],
     );
-    error_line(
-        env.rel(["exec", "--", "./no-such-program"]),
-        &["no-such-program", "PATH"],
-    );
+    // Exit status 127, as a shell's for a command not found.
+    let run = env.rel(["exec", "--", "./no-such-program"]).code(127);
+    assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+    assert!(run.stderr.starts_with("rel: error: "), "{run:#?}");
+    assert!(run.stderr.contains("no-such-program") && run.stderr.contains("PATH"));
 }
 
 #[test]
