@@ -191,7 +191,9 @@ impl Store {
         for dir in dirs {
             crate::store::sync_dir(dir)?;
         }
-        Ok(())
+        // A fan directory this process created is an entry of `objects/`,
+        // lost at a power cut (with the objects in it) until that is synced.
+        crate::store::sync_dir(&self.objects_dir())
     }
 
     /// Whether this process wrote object `id` and has not synced it, or

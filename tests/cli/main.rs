@@ -20,6 +20,7 @@ mod man;
 mod objects;
 mod plumbing;
 mod porcelain;
+mod powercut;
 mod prepared;
 mod progress;
 mod props;

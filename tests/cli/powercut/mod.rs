@@ -1,0 +1,428 @@
+//! Power cuts: every writer run on a file system that loses what was not
+//! synced (see `fs.rs` for its model), cut after its 1st, 2nd, … mutating
+//! operation and after it returns. After each cut: every release that
+//! existed before is there, the one the command reported with exit 0 is
+//! there and current, CURRENT names a complete release, `rel fsck` is clean
+//! and the next writer works.
+//!
+//! A writer is one entry in [`writers`]. CI runs a sample of each writer's
+//! cut points; `REL_POWERCUT_ALL=1` (benches/powercut.sh) runs them all.
+//! Where FUSE cannot be mounted the tests skip, except under `CI=true`,
+//! where that is a failure.
+
+mod fs;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crate::common::{Env, Run};
+use fs::{Disk, PowerCutFs};
+
+/// How a store is made ready for a writer, in `base/app` of the scratch dir.
+type Prepare = fn(&Env);
+
+/// A command that writes to the store, and what it must leave.
+pub struct Writer {
+    pub name: &'static str,
+    pub prepare: Prepare,
+    /// Arguments; `{src}` is replaced by the scratch dir's `src` (outside
+    /// the file system under test).
+    pub args: &'static [&'static str],
+    /// A tar stream of `src` on stdin.
+    pub tar_stdin: bool,
+    /// Exit 0 means a new release, which must survive and be current.
+    pub creates: bool,
+}
+
+fn base_deploy(env: &Env) {
+    env.rel_in(".", ["init", "base/app", "--name", "myapp"])
+        .ok();
+    env.source("src", "one");
+    env.rel_in("base/app", ["deploy", "../../src"]).ok();
+    // The writer's own source: changed and grown, so it writes new objects.
+    env.write("src/index.html", "two");
+    env.write("src/lib/more.txt", &"more data\n".repeat(300));
+}
+
+fn base_two_deploys(env: &Env) {
+    base_deploy(env);
+    env.rel_in("base/app", ["deploy", "../../src"]).ok();
+}
+
+fn base_history(env: &Env) {
+    base_two_deploys(env);
+    env.rel_in("base/app", ["config:set", "A=1"]).ok();
+    env.write("src/index.html", "three");
+    env.rel_in("base/app", ["deploy", "../../src"]).ok();
+}
+
+/// Every writer, with the store it starts from.
+pub fn writers() -> Vec<Writer> {
+    vec![
+        Writer {
+            name: "deploy of a directory",
+            prepare: base_deploy,
+            args: &["deploy", "{src}"],
+            tar_stdin: false,
+            creates: true,
+        },
+        Writer {
+            name: "deploy of a tar stream",
+            prepare: base_deploy,
+            args: &["deploy", "-"],
+            tar_stdin: true,
+            creates: true,
+        },
+        Writer {
+            name: "config:set",
+            prepare: base_deploy,
+            args: &["config:set", "KEY=value"],
+            tar_stdin: false,
+            creates: true,
+        },
+        Writer {
+            name: "addons:add",
+            prepare: base_deploy,
+            args: &["addons:add", "redis"],
+            tar_stdin: false,
+            creates: true,
+        },
+        Writer {
+            name: "rollback",
+            prepare: base_two_deploys,
+            args: &["rollback"],
+            tar_stdin: false,
+            creates: true,
+        },
+        Writer {
+            name: "gc",
+            prepare: base_history,
+            args: &["gc", "--keep", "1", "--grace", "0s"],
+            tar_stdin: false,
+            creates: false,
+        },
+    ]
+}
+
+/// The preloaded library that shows `syncfs` to the file system.
+fn shim() -> &'static Path {
+    static SHIM: OnceLock<PathBuf> = OnceLock::new();
+    SHIM.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("powercut");
+        fs::shim(&dir).unwrap_or_else(|e| panic!("{e}"))
+    })
+}
+
+/// Whether FUSE can be mounted here. Under `CI=true` it must be.
+fn fuse_usable() -> bool {
+    static USABLE: OnceLock<Result<(), String>> = OnceLock::new();
+    let r = USABLE.get_or_init(|| {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        std::fs::create_dir(dir.path().join("backing")).map_err(|e| e.to_string())?;
+        std::fs::create_dir(dir.path().join("mnt")).map_err(|e| e.to_string())?;
+        let disk = Disk::load(&dir.path().join("backing")).map_err(|e| e.to_string())?;
+        let session = mount(&disk, &dir.path().join("mnt")).map_err(|e| e.to_string())?;
+        std::fs::write(dir.path().join("mnt/probe"), "probe").map_err(|e| e.to_string())?;
+        session.umount_and_join().map_err(|e| e.to_string())
+    });
+    match r {
+        Ok(()) => true,
+        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("power-cut tests need FUSE (/dev/fuse, root or fusermount3): {e}")
+        }
+        Err(e) => {
+            eprintln!("skipping: FUSE cannot be mounted here: {e}");
+            false
+        }
+    }
+}
+
+fn mount(disk: &Disk, at: &Path) -> std::io::Result<fuser::BackgroundSession> {
+    let mut config = fuser::Config::default();
+    config.mount_options = vec![
+        fuser::MountOption::FSName("powercut".into()),
+        fuser::MountOption::Subtype("powercut".into()),
+    ];
+    fuser::spawn_mount(PowerCutFs { disk: disk.clone() }, at, &config)
+}
+
+/// One run of a writer on the file system, loaded from `base`, with the
+/// power cut after `cut_after` mutating operations (or after it returns);
+/// what the disk holds then is written to `out`. Returns the run and the
+/// number of mutating operations it made before the cut.
+fn run_cut(env: &Env, writer: &Writer, cut_after: Option<u64>, out: &str) -> (Run, u64) {
+    let disk = Disk::load(&env.path("base")).expect("load the base store");
+    disk.lock().cut_after = cut_after;
+    let mnt = env.path(&format!("{out}.mnt"));
+    std::fs::create_dir(&mnt).expect("mount point");
+    let session = mount(&disk, &mnt).expect("mount the power-cut file system");
+    let src = env.path("src");
+    let args: Vec<String> = writer
+        .args
+        .iter()
+        .map(|a| a.replace("{src}", &src.to_string_lossy()))
+        .collect();
+    let input = writer.tar_stdin.then(|| {
+        std::process::Command::new("tar")
+            .args(["-C", &src.to_string_lossy(), "-c", "."])
+            .output()
+            .expect("tar")
+            .stdout
+    });
+    let mut cmd = env.cmd_in(&format!("{out}.mnt/app"));
+    cmd.args(&args).env("LD_PRELOAD", shim());
+    let run = run_bounded(&mut cmd, input.as_deref());
+    disk.cut();
+    session.umount_and_join().expect("unmount");
+    std::fs::remove_dir(&mnt).expect("remove the mount point");
+    disk.write_durable(&env.path(out))
+        .expect("write what the disk holds");
+    let ops = disk.lock().ops;
+    (run, ops)
+}
+
+/// Runs a command to its end, killing it if it hangs (a process whose
+/// file system lost power may wait forever).
+fn run_bounded(cmd: &mut std::process::Command, input: Option<&[u8]>) -> Run {
+    cmd.stdin(if input.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn rel");
+    if let Some(input) = input {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        // rel may stop reading once the power is gone.
+        let _ = stdin.write_all(input);
+    }
+    let out = std::thread::spawn(move || child.wait_with_output());
+    let start = Instant::now();
+    while !out.is_finished() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "rel did not end within 2 minutes of a power cut"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let o = out.join().expect("join").expect("wait");
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        raw_stdout: o.stdout,
+    }
+}
+
+/// Release versions in a store's `releases/`.
+fn versions(app: &Path) -> Result<Vec<u64>, String> {
+    let dir = app.join(".releases/releases");
+    let rd = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut out = Vec::new();
+    for e in rd {
+        let name = e.map_err(|e| e.to_string())?.file_name();
+        let name = name.to_string_lossy().into_owned();
+        let v = name
+            .strip_prefix('v')
+            .and_then(|n| n.strip_suffix(".toml"))
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| format!("odd file in releases/: {name}"))?;
+        out.push(v);
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn need(run: Run, what: &str) -> Result<Run, String> {
+    if run.code == 0 {
+        Ok(run)
+    } else {
+        Err(format!(
+            "{what} exited {}: {}{}",
+            run.code,
+            run.stdout,
+            run.stderr.trim_end()
+        ))
+    }
+}
+
+/// What must hold after a cut, in the store written to `out`.
+fn check(env: &Env, writer: &Writer, before: &[u64], run: &Run, out: &str) -> Result<(), String> {
+    let cwd = format!("{out}/app");
+    let app = env.path(&cwd);
+    need(env.rel_in(&cwd, ["fsck"]), "rel fsck")?;
+    let after = versions(&app)?;
+    if let Some(lost) = before.iter().find(|v| !after.contains(v)) {
+        return Err(format!("v{lost} is lost (had {before:?}, have {after:?})"));
+    }
+    let n = after.len() as u64;
+    if after != (1..=n).collect::<Vec<_>>() {
+        return Err(format!("a gap in the history: {after:?}"));
+    }
+    let info = need(
+        env.rel_in(&cwd, ["show-release", "current", "--json"]),
+        "show-release current",
+    )?;
+    let release: serde_json::Value =
+        serde_json::from_str(&info.stdout).map_err(|e| format!("show-release: {e}"))?;
+    if release["status"] != "succeeded" || release["pruned"] != false {
+        return Err(format!(
+            "CURRENT names an incomplete release: {}",
+            info.stdout
+        ));
+    }
+    let slug = release["slug"].as_str().ok_or("no slug")?.to_string();
+    need(
+        env.rel_in(&cwd, ["export-slug", &slug]),
+        "export-slug of current",
+    )?;
+    if run.code == 0 && writer.creates {
+        let new = before.iter().max().copied().unwrap_or(0) + 1;
+        if !after.contains(&new) {
+            return Err(format!(
+                "v{new}, reported by exit 0, is lost (have {after:?})"
+            ));
+        }
+        if release["version"].as_u64() != Some(new) {
+            return Err(format!(
+                "v{new}, reported by exit 0, is not current: CURRENT is v{}",
+                release["version"]
+            ));
+        }
+    }
+    need(env.rel_in(&cwd, ["releases", "--all"]), "rel releases")?;
+    need(
+        env.rel_in(&cwd, ["config:set", "NEXT=1"]),
+        "the next writer",
+    )?;
+    need(env.rel_in(&cwd, ["fsck"]), "rel fsck after the next writer")?;
+    Ok(())
+}
+
+/// The cut points to try for a writer that makes `n` operations: all of
+/// them, or about `sample` spread evenly, with the first and last few.
+fn cut_points(n: u64, sample: Option<u64>) -> Vec<u64> {
+    match sample {
+        Some(s) if n > s => {
+            let mut ks: Vec<u64> = (0..s).map(|i| 1 + i * (n - 1) / (s - 1)).collect();
+            ks.extend([1, 2, 3, n.saturating_sub(2), n.saturating_sub(1), n]);
+            ks.retain(|&k| k >= 1 && k <= n);
+            ks.sort();
+            ks.dedup();
+            ks
+        }
+        _ => (1..=n).collect(),
+    }
+}
+
+/// Tally of one writer's cut points.
+pub struct Outcome {
+    pub points: u64,
+    pub failures: Vec<String>,
+}
+
+/// Runs `writer` with every cut point (or a sample) and checks each.
+pub fn campaign(writer: &Writer, sample: Option<u64>) -> Outcome {
+    let env = Env::new();
+    (writer.prepare)(&env);
+    let before = versions(&env.path("base/app")).expect("base versions");
+    let mut failures = Vec::new();
+    // The command run whole, the power cut after it returns.
+    let (run, n) = run_cut(&env, writer, None, "whole");
+    if run.code != 0 {
+        failures.push(format!("{}: failed without a cut: {run:#?}", writer.name));
+    }
+    if let Err(e) = check(&env, writer, &before, &run, "whole") {
+        failures.push(format!("{}: cut after it returned: {e}", writer.name));
+    }
+    let points = cut_points(n, sample);
+    for &k in &points {
+        let out = format!("cut{k}");
+        let (run, _) = run_cut(&env, writer, Some(k), &out);
+        if let Err(e) = check(&env, writer, &before, &run, &out) {
+            failures.push(format!("{}: cut after op {k} of {n}: {e}", writer.name));
+        }
+        // Keep the scratch dir small.
+        let _ = std::fs::remove_dir_all(env.path(&out));
+    }
+    Outcome {
+        points: points.len() as u64 + 1,
+        failures,
+    }
+}
+
+fn ci_campaign(name: &str) {
+    if !fuse_usable() {
+        return;
+    }
+    let all = std::env::var("REL_POWERCUT_ALL").as_deref() == Ok("1");
+    let writer = writers()
+        .into_iter()
+        .find(|w| w.name == name)
+        .expect("a writer of that name");
+    let outcome = campaign(&writer, if all { None } else { Some(12) });
+    assert!(
+        outcome.failures.is_empty(),
+        "{} of {} cut points failed:\n{}",
+        outcome.failures.len(),
+        outcome.points,
+        outcome.failures.join("\n")
+    );
+}
+
+#[test]
+fn power_cut_during_a_deploy_of_a_directory() {
+    ci_campaign("deploy of a directory");
+}
+
+#[test]
+fn power_cut_during_a_deploy_of_a_tar_stream() {
+    ci_campaign("deploy of a tar stream");
+}
+
+#[test]
+fn power_cut_during_config_set() {
+    ci_campaign("config:set");
+}
+
+#[test]
+fn power_cut_during_addons_add() {
+    ci_campaign("addons:add");
+}
+
+#[test]
+fn power_cut_during_rollback() {
+    ci_campaign("rollback");
+}
+
+#[test]
+fn power_cut_during_gc() {
+    ci_campaign("gc");
+}
+
+/// Every cut point of every writer, with a tally (benches/powercut.sh).
+#[test]
+#[ignore = "long: every cut point of every writer; run by benches/powercut.sh"]
+fn power_cut_campaign() {
+    assert!(fuse_usable(), "the campaign needs FUSE");
+    let (mut passed, mut failed) = (0, 0);
+    for writer in writers() {
+        let outcome = campaign(&writer, None);
+        let bad = outcome.failures.len() as u64;
+        eprintln!(
+            "{}: {} cut points, {} failed",
+            writer.name, outcome.points, bad
+        );
+        for f in &outcome.failures {
+            eprintln!("  {f}");
+        }
+        passed += outcome.points - bad;
+        failed += bad;
+    }
+    eprintln!("{passed} passed, {failed} failed");
+    assert_eq!(failed, 0, "power cuts lost data");
+}
