@@ -10,14 +10,20 @@
 //! streams: a corrupt object fails the checkout.
 
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::{Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use rayon::prelude::*;
+use rustix::fs::{
+    AtFlags, Dir, FileType, Mode, OFlags, fchmod, mkdirat, openat, statat, symlinkat, unlinkat,
+};
+use rustix::io::Errno;
 
 use crate::error::{Error, Result, io_at};
 use crate::id::{Id, Kind};
@@ -666,36 +672,103 @@ impl Store {
     }
 
     /// Links each `settings.toml` shared path of a checkout to `APP/shared/…`.
+    /// The checkout holds the slug's symlinks, which may point anywhere, so
+    /// every step goes through the directory above without following a
+    /// link: a slug with `log -> /var/log` cannot make rel replace
+    /// `/var/log/app` for the shared path `log/app`; it is refused instead.
     fn link_shared(&self, checkout: &Path) -> Result<()> {
+        if self.settings.shared.is_empty() {
+            return Ok(());
+        }
+        // The checkout being built, in the store's own tmp/.
+        let root = open_dir(rustix::fs::CWD, checkout.as_os_str())
+            .map_err(|e| io_at("open", checkout)(e.into()))?;
         for shared in &self.settings.shared {
-            let inside = checkout.join(shared);
             let target_dir = self.shared_dir().join(shared);
             if !target_dir.exists() {
                 self.create_dirs_adopted(&self.app_dir, &target_dir)?;
             }
-            match fs::symlink_metadata(&inside) {
-                Ok(m) if m.is_dir() => {
-                    fs::remove_dir_all(&inside).map_err(io_at("replace", &inside))?
-                }
-                Ok(_) => fs::remove_file(&inside).map_err(io_at("replace", &inside))?,
-                Err(_) => {}
+            let inside = checkout.join(shared);
+            let names: Vec<&OsStr> = Path::new(shared)
+                .components()
+                .map(|c| c.as_os_str())
+                .collect();
+            let Some((name, parents)) = names.split_last() else {
+                continue;
+            };
+            let mut dir = root.try_clone().map_err(io_at("open", checkout))?;
+            let mut at = checkout.to_path_buf();
+            for (i, parent) in parents.iter().enumerate() {
+                at.push(parent);
+                dir = self.checkout_subdir(&dir, parent, &at).map_err(|why| {
+                    let upto: PathBuf = parents[..=i].iter().collect();
+                    Error::refused(format!(
+                        "could not link shared path '{shared}' into the checkout: '{}' {why} in the slug, which rel does not go through; make it a directory in the slug, or share '{}' itself",
+                        upto.display(),
+                        upto.display()
+                    ))
+                })??;
             }
-            if let Some(parent) = inside.parent() {
-                self.create_dirs_adopted(checkout, parent)?;
+            let replace = io_at("replace", &inside);
+            match statat(&dir, *name, AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
+                    remove_tree_at(&dir, name).map_err(replace)?
+                }
+                Ok(_) => unlinkat(&dir, *name, AtFlags::empty()).map_err(|e| replace(e.into()))?,
+                Err(Errno::NOENT) => {}
+                Err(e) => return Err(replace(e.into())),
             }
             // checkouts/<id>/a/b → ../../../../shared/a/b: up through the
             // path's own directories, the checkout, checkouts/ and .releases/.
-            let depth = Path::new(shared).components().count() - 1 + 3;
+            let depth = parents.len() + 3;
             let mut target = PathBuf::new();
             for _ in 0..depth {
                 target.push("..");
             }
             target.push("shared");
             target.push(shared);
-            std::os::unix::fs::symlink(&target, &inside).map_err(io_at("create", &inside))?;
-            self.adopt(&inside)?;
+            symlinkat(&target, &dir, *name).map_err(|e| io_at("create", &inside)(e.into()))?;
+            self.adopt_at(&dir, name, &inside)?;
         }
         Ok(())
+    }
+
+    /// The directory `name` in the checkout directory `parent` (at `path`),
+    /// made (and given to the store's owner) if missing. Not a directory:
+    /// what it is instead (`Err`), for the caller's message.
+    fn checkout_subdir(
+        &self,
+        parent: &OwnedFd,
+        name: &OsStr,
+        path: &Path,
+    ) -> std::result::Result<Result<OwnedFd>, &'static str> {
+        match open_dir(parent, name) {
+            Ok(fd) => return Ok(Ok(fd)),
+            Err(Errno::LOOP | Errno::NOTDIR) => {
+                let link = statat(parent, name, AtFlags::SYMLINK_NOFOLLOW)
+                    .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Symlink);
+                return Err(if link {
+                    "is a symlink"
+                } else {
+                    "is not a directory"
+                });
+            }
+            Err(Errno::NOENT) => {}
+            Err(e) => return Ok(Err(io_at("open", path)(e.into()))),
+        }
+        let made = (|| {
+            mkdirat(parent, name, Mode::from_raw_mode(self.dir_mode()))
+                .map_err(|e| io_at("create", path)(e.into()))?;
+            self.adopt_at(parent, name, path)?;
+            let fd = open_dir(parent, name).map_err(|e| io_at("open", path)(e.into()))?;
+            if self.group_readable() {
+                // umask may have cleared the group bits.
+                fchmod(&fd, Mode::from_raw_mode(self.dir_mode()))
+                    .map_err(|e| io_at("set the mode of", path)(e.into()))?;
+            }
+            Ok(fd)
+        })();
+        Ok(made)
     }
 
     /// `create_dir_all(dir)` below `base`, each new directory given to the
@@ -717,4 +790,47 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Opens the directory `name` in `parent`, failing (ELOOP) if it is a link.
+fn open_dir(parent: impl AsFd, name: &OsStr) -> rustix::io::Result<OwnedFd> {
+    openat(
+        parent,
+        name,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+/// Removes the directory `name` in `parent` and everything below it through
+/// directory descriptors, as `rm -r` does: a link is removed, never followed.
+fn remove_tree_at(parent: &OwnedFd, name: &OsStr) -> std::io::Result<()> {
+    let dir = open_dir(parent, name)?;
+    let mut entries = Vec::new();
+    for entry in Dir::read_from(&dir)? {
+        let entry = entry?;
+        let child = entry.file_name();
+        if child != c"." && child != c".." {
+            entries.push((
+                OsStr::from_bytes(child.to_bytes()).to_owned(),
+                entry.file_type(),
+            ));
+        }
+    }
+    for (child, kind) in entries {
+        let is_dir = match kind {
+            FileType::Directory => true,
+            FileType::Unknown => {
+                let st = statat(&dir, &child, AtFlags::SYMLINK_NOFOLLOW)?;
+                FileType::from_raw_mode(st.st_mode) == FileType::Directory
+            }
+            _ => false,
+        };
+        if is_dir {
+            remove_tree_at(&dir, &child)?;
+        } else {
+            unlinkat(&dir, &child, AtFlags::empty())?;
+        }
+    }
+    Ok(unlinkat(parent, name, AtFlags::REMOVEDIR)?)
 }

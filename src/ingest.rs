@@ -1,10 +1,15 @@
 //! Ingest: turning a directory or a tar stream into a slug (a root tree).
 //!
 //! Both paths check all of their input before a single object reaches the
-//! store: a directory is scanned whole first (special files and links that
-//! leave the slug are refused before anything is hashed); a tar stream is
-//! stored into a staging directory that is committed only once the last
-//! entry has been accepted. Files are hashed and compressed on every core.
+//! store: a directory is scanned whole first (special files are refused
+//! before anything is hashed); a tar stream is stored into a staging
+//! directory that is committed only once the last entry has been accepted.
+//! Files are hashed and compressed on every core.
+//!
+//! A symlink may point anywhere (a virtualenv links to the system python):
+//! its target is data, stored as a blob and recreated verbatim by checkout,
+//! never followed. Links that lead outside the slug are counted, so that
+//! the command can say so.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsStr;
@@ -40,10 +45,21 @@ pub struct IngestStats {
     pub bytes: u64,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Ingested {
     pub slug: Id,
     pub stats: IngestStats,
+    pub outside: OutsideLinks,
+}
+
+/// The symlinks of a slug that lead outside it, absolute or up and out with
+/// `..` (on their own or through other links of the slug): stored like any
+/// other, and counted for the command to tell.
+#[derive(Clone, Debug, Default)]
+pub struct OutsideLinks {
+    pub count: u64,
+    /// The first such link in the slug's order: (path in the slug, target).
+    pub first: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 /// What a slug would hold, before its objects are written.
@@ -66,7 +82,7 @@ enum Node {
 
 /// Whether a symlink at `link_path` (relative to the slug root) pointing to
 /// `target` stays inside the slug, judged lexically.
-pub fn link_stays_inside(link_path: &[u8], target: &[u8]) -> bool {
+fn link_stays_inside(link_path: &[u8], target: &[u8]) -> bool {
     if target.is_empty() || target.starts_with(b"/") {
         return false;
     }
@@ -126,15 +142,10 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
     let found = Mutex::new(Vec::new());
     let tree = scan(root, b"", &ignore, &found)?;
     let files: Vec<SourceFile> = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    if let Node::Dir(children) = &tree
-        && let Some((path, target)) = link_chain_escape(children, &HashMap::new())
-    {
-        return Err(Error::refused(format!(
-            "symlink '{}' leads outside the slug through other links (to '{}'); a slug must be self-contained: make its links relative and inside, or add it to {SLUGIGNORE}",
-            root.join(OsStr::from_bytes(&path)).display(),
-            show(&target)
-        )));
-    }
+    let outside = match &tree {
+        Node::Dir(children) => outside_links(children, &HashMap::new()),
+        _ => OutsideLinks::default(),
+    };
 
     // The cache is keyed by the canonical source path; without one, no cache.
     let canonical = store.and_then(|_| fs::canonicalize(root).ok());
@@ -161,6 +172,7 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
                         files: files.len() as u64,
                         bytes: sizes.iter().sum(),
                     },
+                    outside,
                 });
             }
         }
@@ -254,7 +266,11 @@ pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -
         files: files.len() as u64,
         bytes: sizes.iter().sum(),
     };
-    Ok(Ingested { slug, stats })
+    Ok(Ingested {
+        slug,
+        stats,
+        outside,
+    })
 }
 
 fn slugignore(root: &Path) -> Result<Gitignore> {
@@ -325,15 +341,9 @@ fn scan(
                 exec,
             }
         } else if ft.is_symlink() {
+            // The link itself is read, never what it points to.
             let target = fs::read_link(&path).map_err(io_at("read", &path))?;
             let target = target.as_os_str().as_bytes().to_vec();
-            if !link_stays_inside(&rel_path, &target) {
-                return Err(Error::refused(format!(
-                    "symlink '{}' points outside the slug (to '{}'); a slug must be self-contained: make the link relative and inside, or add it to {SLUGIGNORE}",
-                    path.display(),
-                    show(&target)
-                )));
-            }
             Node::Link { target }
         } else {
             let what = if ft.is_fifo() {
@@ -645,11 +655,11 @@ pub fn ingest_tar(
                         .link_name_bytes()
                         .map(|t| t.into_owned())
                         .unwrap_or_default();
-                    if !link_stays_inside(&path, &target) {
+                    // Its target may be anything a system can create.
+                    if target.is_empty() || target.contains(&0) {
                         return Err(Error::refused(format!(
-                            "tar entry '{}' is a symlink that points outside the slug (to '{}'); nothing was stored",
-                            show(&raw),
-                            show(&target)
+                            "tar entry '{}' is a symlink without a target; nothing was stored",
+                            show(&raw)
                         )));
                     }
                     let id = match (store, &staging) {
@@ -686,8 +696,8 @@ pub fn ingest_tar(
                             }
                         }
                         // GNU tar writes a hard-linked symlink as a hard link:
-                        // another symlink with the same target, judged anew
-                        // where it stands.
+                        // another symlink with the same target, which may
+                        // lead elsewhere from where it stands.
                         Some(Node::Stored {
                             kind: EntryKind::Symlink,
                             id,
@@ -699,13 +709,6 @@ pub fn ingest_tar(
                                 .and_then(|t| link_targets.get(t))
                                 .cloned()
                                 .unwrap_or_default();
-                            if !link_stays_inside(&path, &link_to) {
-                                return Err(Error::refused(format!(
-                                    "tar entry '{}' is a symlink that points outside the slug (to '{}'); nothing was stored",
-                                    show(&raw),
-                                    show(&link_to)
-                                )));
-                            }
                             link_targets.insert(path.clone(), link_to);
                             Node::Stored {
                                 kind: EntryKind::Symlink,
@@ -748,13 +751,7 @@ pub fn ingest_tar(
     if let Some(rules) = slugignore {
         filter(&mut root, &rules)?;
     }
-    if let Some((path, target)) = link_chain_escape(&root, &link_targets) {
-        return Err(Error::refused(format!(
-            "tar entry '{}' is a symlink that leads outside the slug through other links (to '{}'); nothing was stored",
-            show(&path),
-            show(&target)
-        )));
-    }
+    let outside = outside_links(&root, &link_targets);
     let mut referenced = std::collections::HashSet::new();
     collect_ids(&root, &mut referenced);
     if let (Some(store), Some(staging)) = (store, staging) {
@@ -764,7 +761,11 @@ pub fn ingest_tar(
     count(&root, &mut stats);
     let tree = Node::Dir(root);
     let (slug, _) = build(store, &tree, &[], &[])?;
-    Ok(Ingested { slug, stats })
+    Ok(Ingested {
+        slug,
+        stats,
+        outside,
+    })
 }
 
 /// Bytes of small tar entries read but not yet staged, at most.
@@ -959,30 +960,36 @@ fn collect_ids(dir: &BTreeMap<Vec<u8>, Node>, out: &mut std::collections::HashSe
     }
 }
 
-/// The first symlink (path, target) that leaves the slug when followed
-/// through the other links of the tree. Each link is also checked on its
-/// own ([`link_stays_inside`]), but that is not enough: with `p/q/c -> ..`,
-/// the link `a -> p/q/c/../../..` climbs above the root although each
-/// stays inside by itself. A walk that meets a missing entry, or a file
-/// where a directory is needed, stops: the system would stop there too.
-/// `tar_links` gives the targets of tar entries, which are stored already.
-fn link_chain_escape(
+/// The symlinks that leave the slug: on their own ([`link_stays_inside`]),
+/// or when followed through the other links of the tree: with
+/// `p/q/c -> ..`, the link `a -> p/q/c/../../..` climbs above the root
+/// although each stays inside by itself. A walk that meets a missing
+/// entry, or a file where a directory is needed, stops: the system would
+/// stop there too. `tar_links` gives the targets of tar entries, which are
+/// stored already.
+fn outside_links(
     root: &BTreeMap<Vec<u8>, Node>,
     tar_links: &HashMap<Vec<u8>, Vec<u8>>,
-) -> Option<(Vec<u8>, Vec<u8>)> {
+) -> OutsideLinks {
     let mut links = Vec::new();
     collect_links(root, &mut Vec::new(), tar_links, &mut links);
-    links.into_iter().find_map(|(at, target)| {
-        let mut dir = at.clone();
-        dir.pop();
-        // The system gives up after 40 links (ELOOP), so a walk that needs
-        // more resolves to nothing, wherever it would go.
-        let mut budget = 64u32;
-        match follow(root, tar_links, &mut dir, &target, &mut budget) {
-            Ok(_) => None,
-            Err(LeavesSlug) => Some((at.join(&b'/'), target)),
+    let mut outside = OutsideLinks::default();
+    for (at, target) in links {
+        let path = at.join(&b'/');
+        let leaves = !link_stays_inside(&path, &target) || {
+            let mut dir = at;
+            dir.pop();
+            // The system gives up after 40 links (ELOOP), so a walk that
+            // needs more resolves to nothing, wherever it would go.
+            let mut budget = 64u32;
+            follow(root, tar_links, &mut dir, &target, false, &mut budget).is_err()
+        };
+        if leaves {
+            outside.count += 1;
+            outside.first.get_or_insert((path, target));
         }
-    })
+    }
+    outside
 }
 
 struct LeavesSlug;
@@ -1038,12 +1045,15 @@ fn node_at<'a>(root: &'a BTreeMap<Vec<u8>, Node>, path: &[Vec<u8>]) -> Option<&'
 }
 
 /// Follows `target` from the directory `cur` (components from the root),
-/// leaving `cur` where it leads.
+/// leaving `cur` where it leads. A link at the last component is followed
+/// only with `follow_last`: `python -> python3` points inside the slug even
+/// when `python3` points outside.
 fn follow(
     root: &BTreeMap<Vec<u8>, Node>,
     tar_links: &HashMap<Vec<u8>, Vec<u8>>,
     cur: &mut Vec<Vec<u8>>,
     target: &[u8],
+    follow_last: bool,
     budget: &mut u32,
 ) -> std::result::Result<Followed, LeavesSlug> {
     if target.starts_with(b"/") {
@@ -1068,6 +1078,7 @@ fn follow(
             continue;
         }
         match link_target_of(node, cur, tar_links) {
+            Some(_) if i + 1 == comps.len() && !follow_last => {}
             Some(next) => {
                 if *budget == 0 {
                     return Ok(Followed::Stuck);
@@ -1075,7 +1086,7 @@ fn follow(
                 *budget -= 1;
                 let next = next.to_vec();
                 cur.pop();
-                if let Followed::Stuck = follow(root, tar_links, cur, &next, budget)? {
+                if let Followed::Stuck = follow(root, tar_links, cur, &next, true, budget)? {
                     return Ok(Followed::Stuck);
                 }
             }

@@ -95,6 +95,7 @@ pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
     // The checkout that follows is built while the source is read.
     store.prepare_checkout();
     let ingested = super::write_slug::ingest(ctx, Some(&store), &args.source)?;
+    super::write_slug::warn_outside(&ingested.outside);
     ctx.status(format!(
         "-----> Compressing... done, {}",
         human_size(ingested.stats.bytes)

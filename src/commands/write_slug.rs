@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Args;
 
 use super::Ctx;
-use crate::ingest::{self, Ingested};
+use crate::ingest::{self, Ingested, OutsideLinks};
 use crate::store::Store;
 
 #[derive(Debug, Args)]
@@ -31,6 +31,32 @@ pub fn ingest(ctx: &Ctx, store: Option<&Store>, source: &std::path::Path) -> Res
     }
 }
 
+/// Says on stderr (even with -q: it is a warning) how many symlinks of the
+/// slug point outside it, naming the first: stored as they are, they may
+/// dangle on the host that checks the slug out.
+pub fn warn_outside(outside: &OutsideLinks) {
+    let Some((path, target)) = &outside.first else {
+        return;
+    };
+    let quote = |name: &[u8]| {
+        let shown = super::quote_name(name);
+        if shown.starts_with('"') {
+            shown
+        } else {
+            format!("'{shown}'")
+        }
+    };
+    let (path, target) = (quote(path), quote(target));
+    if outside.count == 1 {
+        eprintln!("warning: 1 symlink points outside the slug: {path} -> {target}");
+    } else {
+        eprintln!(
+            "warning: {} symlinks point outside the slug, the first {path} -> {target}",
+            outside.count
+        );
+    }
+}
+
 pub fn run(ctx: &Ctx, args: WriteSlugArgs) -> Result<ExitCode> {
     let store = if args.dry_run {
         None
@@ -38,6 +64,7 @@ pub fn run(ctx: &Ctx, args: WriteSlugArgs) -> Result<ExitCode> {
         Some(ctx.open()?)
     };
     let ingested = ingest(ctx, store.as_ref(), &args.source)?;
+    warn_outside(&ingested.outside);
     let mut out = super::stdout();
     writeln!(out, "{}", ingested.slug)?;
     out.flush()?;

@@ -386,6 +386,18 @@ impl Store {
         Ok(())
     }
 
+    /// [`adopt`](Self::adopt) for `name` in the open directory `dir` (the
+    /// entry at `path`), without following it if it is a link.
+    pub fn adopt_at(&self, dir: impl std::os::fd::AsFd, name: &OsStr, path: &Path) -> Result<()> {
+        use rustix::fs::{AtFlags, Gid, Uid, chownat};
+        if let Some((uid, gid)) = self.adopt {
+            let (uid, gid) = (Uid::from_raw(uid), Gid::from_raw(self.gid.unwrap_or(gid)));
+            chownat(dir, name, Some(uid), Some(gid), AtFlags::SYMLINK_NOFOLLOW)
+                .map_err(|e| io_at("change the owner of", path)(e.into()))?;
+        }
+        Ok(())
+    }
+
     pub fn adopting(&self) -> bool {
         self.adopt.is_some()
     }

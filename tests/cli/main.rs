@@ -18,6 +18,7 @@ mod large;
 mod lock;
 mod man;
 mod objects;
+mod outside_links;
 mod plumbing;
 mod porcelain;
 mod powercut;
