@@ -175,6 +175,29 @@ impl Store {
         Tree::decode(&bytes, id)
     }
 
+    /// What a slug occupies in the store (Heroku's slug size): the stored,
+    /// compressed size of each of its objects, each counted once.
+    pub fn slug_disk_size(&self, slug: &Id) -> Result<u64> {
+        use rayon::prelude::*;
+        let mut seen = std::collections::HashSet::from([*slug]);
+        let mut trees = vec![*slug];
+        let mut objects = vec![*slug];
+        while let Some(id) = trees.pop() {
+            for entry in self.read_tree(&id)?.entries {
+                if seen.insert(entry.id) {
+                    objects.push(entry.id);
+                    if entry.kind == EntryKind::Dir {
+                        trees.push(entry.id);
+                    }
+                }
+            }
+        }
+        objects
+            .par_iter()
+            .map(|id| self.object_disk_size(id))
+            .try_reduce(|| 0, |a, b| Ok(a + b))
+    }
+
     /// Resolves a slug argument: a revision (`v12`, `current`, `current~1`)
     /// names that release's slug; anything else is an id or unique prefix,
     /// which must name a tree.

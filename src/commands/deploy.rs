@@ -98,7 +98,7 @@ pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
     super::write_slug::warn_outside(&ingested.outside);
     ctx.status(format!(
         "-----> Compressing... done, {}",
-        human_size(ingested.stats.bytes)
+        human_size(store.slug_disk_size(&ingested.slug)?)
     ));
     let lock = ctx.lock(&store)?;
     let plan = ops::deploy(&store, ingested.slug, commit, args.force, &who)?;

@@ -115,6 +115,23 @@ impl Store {
         fs::symlink_metadata(self.object_path(id)).is_ok()
     }
 
+    /// The bytes the object occupies in the store: its compressed file, as
+    /// `du --apparent-size` counts it. The one place that knows where an
+    /// object's bytes live, for sizes that sum objects.
+    pub fn object_disk_size(&self, id: &Id) -> Result<u64> {
+        let path = self.object_path(id);
+        let meta = fs::symlink_metadata(&path).map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                Error::refused(format!(
+                    "object {id} is missing from the store; run 'rel fsck' to list what else is"
+                ))
+            } else {
+                io_at("read", &path)(e)
+            }
+        })?;
+        Ok(meta.len())
+    }
+
     /// `objects/`, opened once per process.
     fn objects_fd(&self) -> Result<BorrowedFd<'_>> {
         use std::os::fd::AsFd;

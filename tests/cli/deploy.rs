@@ -7,8 +7,38 @@ use crate::porcelain::{
     assert_hex, current, deployed, json, manifests, rel_env, slug_of, store_state,
 };
 
-/// 38 bytes of files in `Env::source`: "one", bin/run and lib/util.txt.
-const SOURCE_SIZE: &str = "38B";
+/// What the slug of `Env::source` occupies in the store: its 38 bytes of
+/// files ("one", bin/run and lib/util.txt) and its link and trees, each a
+/// compressed object with a header.
+const SOURCE_SIZE: &str = "736B";
+
+#[test]
+fn compressing_shows_what_the_slug_occupies_in_the_store() {
+    let env = Env::new();
+    env.init();
+    env.write("src/zeros", &"\0".repeat(1_000_000));
+    env.write("src/a", "a");
+    // Only the slug's objects are in the store: its size is the store's.
+    env.rel(["write-slug", "../src"]).ok();
+    let status = env.rel(["status"]).ok().stdout;
+    let stored = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Store:"))
+        .and_then(|l| l.split(" in ").next())
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no Store: line in {status}"));
+    let run = env.rel(["deploy", "../src"]).ok();
+    assert!(
+        run.stderr
+            .starts_with(&format!("-----> Compressing... done, {stored}\n")),
+        "{run:#?}"
+    );
+    // A megabyte of zeros compresses to a few hundred bytes: not 1.0MB.
+    assert!(
+        stored.ends_with('B') && stored[..stored.len() - 1].parse::<u32>().is_ok(),
+        "{stored}"
+    );
+}
 
 #[test]
 fn deploy_prints_status_lines_on_stderr_and_nothing_on_stdout() {
@@ -476,7 +506,7 @@ fn settings_keep_prunes_after_every_deploy() {
     assert_eq!(run.stdout, "");
     assert!(
         run.stderr
-            .starts_with("-----> Compressing... done, 36B\n-----> Launching... done, v4\n-----> "),
+            .starts_with("-----> Compressing... done, 734B\n-----> Launching... done, v4\n-----> "),
         "{run:#?}"
     );
     let list = json(&env.rel(["releases", "--json"]).ok());
