@@ -443,7 +443,7 @@ _rel() {
             return 0
             ;;
         rel__subcmd__deploy)
-            opts="-C -q -h --commit --by --force --no-restart --lock-timeout --quiet --help"
+            opts="-C -q -h --commit --by --force --no-restart --allow-empty --lock-timeout --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -73,6 +73,7 @@ complete -c rel -n "__fish_rel_using_subcommand deploy" -s C -d 'Run as if rel w
 complete -c rel -n "__fish_rel_using_subcommand deploy" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
 complete -c rel -n "__fish_rel_using_subcommand deploy" -l force -d 'Make a release even when the slug equals the current one'
 complete -c rel -n "__fish_rel_using_subcommand deploy" -l no-restart -d 'Do not run the restart hook'
+complete -c rel -n "__fish_rel_using_subcommand deploy" -l allow-empty -d 'Deploy even when SOURCE holds no files (a release that runs nothing)'
 complete -c rel -n "__fish_rel_using_subcommand deploy" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
 complete -c rel -n "__fish_rel_using_subcommand deploy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rel -n "__fish_rel_using_subcommand releases" -s n -l num -d 'Show the N newest releases' -r

@@ -62,8 +62,12 @@ pub enum Command {
     /// succeeds, the release becomes current and the restart hook runs.
     ///
     /// A slug identical to the current release's makes no release and says
-    /// so (exit status 0), unless --force. With keep = N in settings.toml,
-    /// rel gc --keep N runs after the deploy.
+    /// so (exit status 0), unless --force. A SOURCE that holds no files (an
+    /// empty directory, one whose files .slugignore leaves out, an empty
+    /// tar stream) is refused, naming it, so a mistyped build path cannot
+    /// take the app down: --allow-empty deploys it on purpose. - with a
+    /// terminal on standard input is refused at once. With keep = N in
+    /// settings.toml, rel gc --keep N runs after the deploy.
     Deploy(commands::deploy::DeployArgs),
     /// List the release history, newest first
     ///

@@ -23,6 +23,49 @@ pub struct DeployArgs {
     /// Do not run the restart hook
     #[arg(long)]
     pub no_restart: bool,
+    /// Deploy even when SOURCE holds no files (a release that runs nothing)
+    #[arg(long)]
+    pub allow_empty: bool,
+}
+
+/// Whether `dir` holds nothing a slug would keep (`.git/` and `.releases/`
+/// never go into one). False when it cannot be read: ingest says why.
+fn holds_nothing(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .all(|e| e.file_name() == ".git" || e.file_name() == ".releases")
+    })
+}
+
+/// Whether the slug holds no file and no link, only directories if any.
+fn slug_is_empty(store: &crate::store::Store, slug: &crate::id::Id) -> Result<bool> {
+    let mut trees = vec![*slug];
+    while let Some(id) = trees.pop() {
+        for entry in store.read_tree(&id)?.entries {
+            if entry.kind != crate::tree::EntryKind::Dir {
+                return Ok(false);
+            }
+            trees.push(entry.id);
+        }
+    }
+    Ok(true)
+}
+
+/// The refusal of an empty source: a mistyped build path must not take the
+/// app down with a release of nothing.
+fn empty_source(source: &Path, dir: &Path) -> anyhow::Error {
+    let (what, check) = if source.as_os_str() == "-" {
+        (
+            "the tar stream on standard input".to_string(),
+            "what is piped",
+        )
+    } else {
+        (format!("'{}'", dir.display()), "the path")
+    };
+    anyhow::anyhow!(
+        "{what} holds no files to deploy, so its release would run nothing; check {check}, or give --allow-empty to deploy it anyway; nothing was released"
+    )
 }
 
 /// HEAD of `dir` when it is the top of a git work tree.
@@ -92,10 +135,18 @@ pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
         None if args.source.as_os_str() != "-" => git_head(&source_dir),
         None => None,
     };
+    let source = args.source.as_path();
+    if !args.allow_empty && source.as_os_str() != "-" && holds_nothing(&source_dir) {
+        return Err(empty_source(source, &source_dir));
+    }
     // The checkout that follows is built while the source is read.
     store.prepare_checkout();
-    let ingested = super::write_slug::ingest(ctx, Some(&store), &args.source)?;
+    let ingested = super::write_slug::ingest(ctx, Some(&store), source)?;
     super::write_slug::warn_outside(&ingested.outside);
+    // Everything left out (.slugignore), or a stream of directories only.
+    if !args.allow_empty && ingested.stats.files == 0 && slug_is_empty(&store, &ingested.slug)? {
+        return Err(empty_source(source, &source_dir));
+    }
     ctx.status(format!(
         "-----> Compressing... done, {}",
         human_size(store.slug_disk_size(&ingested.slug)?)

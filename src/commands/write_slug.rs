@@ -23,6 +23,12 @@ pub fn ingest(ctx: &Ctx, store: Option<&Store>, source: &std::path::Path) -> Res
     let progress = ctx.progress();
     if source.as_os_str() == "-" {
         let stdin = std::io::stdin();
+        // A person at a terminal would wait for nothing: say what `-` wants.
+        if std::io::IsTerminal::is_terminal(&stdin) {
+            anyhow::bail!(
+                "standard input is a terminal, not a tar stream; pipe one into rel (tar -C DIR -c . | rel deploy -), or name a directory instead of -"
+            );
+        }
         let mut lock = stdin.lock();
         Ok(ingest::ingest_tar(store, &mut lock, &progress)?)
     } else {

@@ -518,3 +518,77 @@ fn settings_keep_prunes_after_every_deploy() {
         .collect();
     assert_eq!(pruned, [false, false, true, true]);
 }
+
+#[test]
+fn an_empty_source_is_refused_unless_allow_empty() {
+    let env = Env::new();
+    deployed(&env);
+    let before = store_state(&env);
+    std::fs::create_dir_all(env.path("empty")).unwrap();
+    env.write("gitonly/.git/HEAD", "ref: refs/heads/main\n");
+    for dir in ["empty", "gitonly"] {
+        let run = env.rel(["deploy", &format!("../{dir}")]).code(1);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "rel: error: '{}' holds no files to deploy, so its release would run nothing; check the path, or give --allow-empty to deploy it anyway; nothing was released\n",
+                env.path(&format!("app/../{dir}")).display()
+            )
+        );
+        assert_eq!(run.stdout, "");
+    }
+    assert_eq!(
+        store_state(&env),
+        before,
+        "a refused deploy wrote to the store"
+    );
+    // Everything left out by .slugignore, or only empty directories.
+    env.write("ignored/.slugignore", "*\n");
+    env.write("ignored/app.js", "x");
+    std::fs::create_dir_all(env.path("dirs/public/assets")).unwrap();
+    for dir in ["ignored", "dirs"] {
+        env.rel(["deploy", &format!("../{dir}")])
+            .code(1)
+            .fails_with("holds no files to deploy");
+    }
+    if have("tar") {
+        let tar = std::process::Command::new("tar")
+            .args(["-C", "dirs", "-cf", "-", "."])
+            .current_dir(env.path("."))
+            .output()
+            .expect("tar");
+        env.rel_stdin(["deploy", "-"], &tar.stdout)
+            .code(1)
+            .fails_with("rel: error: the tar stream on standard input holds no files to deploy");
+    }
+    assert_eq!(manifests(&env), ["v1.toml"]);
+    assert_eq!(current(&env), "v1");
+    // On purpose: a release of nothing.
+    let run = env.rel(["deploy", "../empty", "--allow-empty"]).ok();
+    assert!(
+        run.stderr.ends_with("-----> Launching... done, v2\n"),
+        "{run:#?}"
+    );
+    assert_eq!(env.rel(["ls-slug", "current"]).ok().stdout, "");
+}
+
+#[test]
+fn deploy_dash_on_a_terminal_says_to_pipe_a_tar_stream() {
+    let env = Env::new();
+    env.init();
+    let command = format!("'{}' deploy -; echo \"exit=$?\"", env!("CARGO_BIN_EXE_rel"));
+    // Refused at once: without the check, rel would wait for the keyboard.
+    let Some(term) = crate::terminal::Terminal::spawn(&command, &env.path("app"), &[]) else {
+        return;
+    };
+    let screen = term.wait_for(
+        0,
+        &[
+            "rel: error: standard input is a terminal, not a tar stream; pipe one into rel (tar -C DIR -c . | rel deploy -), or name a directory instead of -",
+            "exit=1",
+        ],
+    );
+    assert!(!screen.contains("Launching"), "{screen:?}");
+    drop(term);
+    assert!(manifests(&env).is_empty());
+}
