@@ -303,7 +303,7 @@ _rel() {
             return 0
             ;;
         rel__subcmd__cat__subcmd__object)
-            opts="-t -s -p -C -q -h --lock-timeout --quiet --help"
+            opts="-t -s -p -C -q -h --where --lock-timeout --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -152,6 +152,7 @@ complete -c rel -n "__fish_rel_using_subcommand cat-object" -l lock-timeout -d '
 complete -c rel -n "__fish_rel_using_subcommand cat-object" -s t -d 'Print the object\'s kind: blob, tree or config'
 complete -c rel -n "__fish_rel_using_subcommand cat-object" -s s -d 'Print the object\'s size in bytes'
 complete -c rel -n "__fish_rel_using_subcommand cat-object" -s p -d 'Print the content: a tree as ls-slug lines, others as they are (the default)'
+complete -c rel -n "__fish_rel_using_subcommand cat-object" -l where -d 'Print where the object is stored: \'loose PATH\' or \'pack PATH OFFSET LENGTH\', paths relative to the store'
 complete -c rel -n "__fish_rel_using_subcommand cat-object" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
 complete -c rel -n "__fish_rel_using_subcommand cat-object" -s h -l help -d 'Print help'
 complete -c rel -n "__fish_rel_using_subcommand write-config" -s C -d 'Run as if rel was started in PATH' -r -F

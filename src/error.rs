@@ -22,6 +22,9 @@ pub enum Error {
     NotAStore(PathBuf),
     #[error("object {0} is corrupt: {1}; run 'rel fsck' to see the damage")]
     Corrupt(Id, String),
+    /// A pack or pack index that fails its checks: named, with what is wrong.
+    #[error("'{path}' is damaged: {detail}; run 'rel fsck' to see the damage")]
+    DamagedPack { path: PathBuf, detail: String },
     #[error("no object {0} in the store; check the id, or run 'rel fsck' if a release names it")]
     MissingObject(Id),
     #[error(

@@ -25,14 +25,28 @@ pub struct FsckReport {
 
 pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
     let mut report = FsckReport::default();
+    // Packs as wholes (hash, bounds), and indexes that do not load.
+    let packs = store.packs()?;
+    for (path, detail) in &packs.broken {
+        report
+            .problems
+            .push(format!("'{}' is damaged: {detail}", path.display()));
+    }
+    for pack in &packs.packs {
+        if let Err(e) = pack.verify() {
+            report.problems.push(e.to_string());
+        }
+    }
+    // Then every copy of every object, loose or packed.
     let objects = store.all_objects()?;
-    report.objects = objects.len() as u64;
+    let distinct: HashSet<Id> = objects.iter().map(|(id, _)| *id).collect();
+    report.objects = distinct.len() as u64;
     progress.start("Verifying objects", Some(objects.len() as u64));
     let checked: Vec<(Id, std::result::Result<Kind, String>)> = objects
         .par_iter()
-        .map(|(id, path)| {
-            let r = verify_object(store, id);
-            progress.add(1, fs::symlink_metadata(path).map_or(0, |m| m.len()));
+        .map(|(id, at)| {
+            let r = verify_object(store, id, at);
+            progress.add(1, at.disk_size());
             (*id, r)
         })
         .collect();
@@ -142,11 +156,15 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
     Ok(report)
 }
 
-fn verify_object(store: &Store, id: &Id) -> std::result::Result<Kind, String> {
-    let mut reader = store.open_object(id).map_err(|e| describe(id, e))?;
+fn verify_object(
+    store: &Store,
+    id: &Id,
+    at: &crate::odb::Location,
+) -> std::result::Result<Kind, String> {
+    let mut reader = store.open_at(id, at).map_err(|e| describe(id, e))?;
     let kind = reader.header.kind;
     io::copy(&mut reader, &mut io::sink())
-        .map_err(|e| crate::store::objects::read_error(e, "read", &store.object_path(id)))
+        .map_err(|e| crate::store::objects::read_error(e, "read", &reader.path))
         .map_err(|e| describe(id, e))?;
     Ok(kind)
 }

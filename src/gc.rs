@@ -125,7 +125,11 @@ pub fn gc_with_progress(
         .filter(|r| !kept.contains(&r.version))
         .filter_map(|r| r.slug)
         .collect();
-    for (id, path) in store.all_objects()? {
+    // Loose objects only: packs are kept whole.
+    for (id, at) in store.all_objects()? {
+        let crate::odb::Location::Loose(path) = at else {
+            continue;
+        };
         if live.contains(&id) {
             continue;
         }

@@ -19,6 +19,7 @@ pub mod id;
 pub mod ingest;
 pub mod lock;
 pub mod manifest;
+pub mod odb;
 pub mod ops;
 pub mod progress;
 pub mod release;

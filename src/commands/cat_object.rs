@@ -6,12 +6,13 @@ use clap::Args;
 
 use super::Ctx;
 use crate::id::Kind;
+use crate::odb::Location;
 use crate::store::objects::read_error;
 
 #[derive(Debug, Args)]
 // Only the flags form the group: a struct-level `#[group]` would take in
 // the positional too, and refuse every flag next to it.
-#[command(group = clap::ArgGroup::new("what").multiple(false).args(["kind", "size", "pretty"]))]
+#[command(group = clap::ArgGroup::new("what").multiple(false).args(["kind", "size", "pretty", "place"]))]
 pub struct CatObjectArgs {
     /// Print the object's kind: blob, tree or config
     #[arg(short = 't')]
@@ -22,6 +23,9 @@ pub struct CatObjectArgs {
     /// Print the content: a tree as ls-slug lines, others as they are (the default)
     #[arg(short = 'p')]
     pub pretty: bool,
+    /// Print where the object is stored: 'loose PATH' or 'pack PATH OFFSET LENGTH', paths relative to the store
+    #[arg(long = "where")]
+    pub place: bool,
     /// An object id, or a unique prefix of 6 or more hex digits
     pub id: String,
 }
@@ -30,13 +34,24 @@ pub fn run(ctx: &Ctx, args: CatObjectArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let id = store.resolve_id(&args.id)?;
     let mut out = super::stdout();
-    if args.kind || args.size {
+    if args.place {
+        // Not read: a damaged object is where one looks for it.
+        let at = store.locate(&id)?;
+        let path = at.path();
+        let path = path.strip_prefix(&store.dir).unwrap_or(path).display();
+        match at {
+            Location::Loose(_) => writeln!(out, "loose {path}")?,
+            Location::Packed { entry, .. } => {
+                writeln!(out, "pack {path} {} {}", entry.offset, entry.length)?
+            }
+        }
+    } else if args.kind || args.size {
         // Read through, as every read is: a kind or size from a corrupt
         // header must not pass for good.
         let mut reader = store.open_object(&id)?;
         let header = reader.header;
         std::io::copy(&mut reader, &mut std::io::sink())
-            .map_err(|e| read_error(e, "read", &store.object_path(&id)))?;
+            .map_err(|e| read_error(e, "read", &reader.path))?;
         if args.kind {
             writeln!(out, "{}", header.kind)?;
         } else {
@@ -48,7 +63,7 @@ pub fn run(ctx: &Ctx, args: CatObjectArgs) -> Result<ExitCode> {
             let mut bytes = Vec::new();
             reader
                 .read_to_end(&mut bytes)
-                .map_err(|e| read_error(e, "read", &store.object_path(&id)))?;
+                .map_err(|e| read_error(e, "read", &reader.path))?;
             for e in crate::tree::Tree::decode(&bytes, &id)?.entries {
                 writeln!(
                     out,

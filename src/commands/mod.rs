@@ -410,15 +410,14 @@ impl Ctx {
 /// Streams an object's verified content to `out`; a corrupt object fails
 /// (naming it) instead of ending early.
 pub fn copy_object(
-    store: &Store,
+    _store: &Store,
     reader: &mut crate::store::objects::ObjectReader,
     out: &mut dyn Write,
 ) -> Result<()> {
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = io::Read::read(reader, &mut buf).map_err(|e| {
-            crate::store::objects::read_error(e, "read", &store.object_path(&reader.id))
-        })?;
+        let n = io::Read::read(reader, &mut buf)
+            .map_err(|e| crate::store::objects::read_error(e, "read", &reader.path))?;
         if n == 0 {
             return Ok(());
         }

@@ -40,18 +40,13 @@ pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<ExitCode> {
                 .push("the current checkout is missing; run 'rel activate current'".to_string());
         }
     }
-    let objects = store.all_objects()?;
-    let bytes: u64 = objects
-        .iter()
-        .filter_map(|(_, p)| std::fs::symlink_metadata(p).ok())
-        .map(|m| m.len())
-        .sum();
+    let (objects, bytes) = store.object_usage()?;
     writeln!(
         out,
         "{}{} in {} objects",
         label("Store"),
         super::deploy::human_size(bytes),
-        objects.len()
+        objects
     )?;
     if unknown.is_none()
         && let Some(lag) = crate::release::current_link_lags(&store)?

@@ -20,8 +20,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, io_at};
 
-/// What the `format` file says; anything else is refused.
-pub const FORMAT: &str = "rel-store 1";
+/// What the `format` file says: `rel init` writes this, and a store
+/// becomes it when it gets its first pack. Anything but it and
+/// [`FORMAT_1`] is refused.
+pub const FORMAT: &str = "rel-store 2";
+/// The format of a store whose objects are all loose (every store rel
+/// wrote before packs); still read and written.
+pub const FORMAT_1: &str = "rel-store 1";
 
 /// The name of the store directory inside an app directory.
 pub const STORE_DIR: &str = ".releases";
@@ -107,6 +112,8 @@ pub struct Store {
     unsynced: objects::Unsynced,
     /// Objects and fan directories this process knows about.
     known: objects::Known,
+    /// Packs: the set listed, and the one being written.
+    pub(crate) odb: crate::odb::Odb,
 }
 
 impl Store {
@@ -148,6 +155,7 @@ impl Store {
             prepared: Default::default(),
             unsynced: Default::default(),
             known: Default::default(),
+            odb: Default::default(),
         };
         // Build in a temporary sibling and rename, so a store is either
         // absent or complete.
@@ -204,9 +212,9 @@ impl Store {
 
         let format_path = dir.join("format");
         let format = fs::read_to_string(&format_path).map_err(io_at("read", &format_path))?;
-        if format.trim_end() != FORMAT {
+        if format.trim_end() != FORMAT && format.trim_end() != FORMAT_1 {
             return Err(Error::refused(format!(
-                "'{}' says '{}', a store format this rel does not know ({FORMAT}); use a rel that does",
+                "'{}' says '{}', a store format this rel does not know ({FORMAT_1} or {FORMAT}); use a rel that does",
                 format_path.display(),
                 format.trim_end()
             )));
@@ -235,6 +243,7 @@ impl Store {
             prepared: Default::default(),
             unsynced: Default::default(),
             known: Default::default(),
+            odb: Default::default(),
         })
     }
 
@@ -354,6 +363,18 @@ impl Store {
         result
     }
 
+    /// Makes the store's `format` say [`FORMAT`] if it says [`FORMAT_1`]:
+    /// before the first pack is published, so that an older rel, which
+    /// knows nothing of packs, refuses the store instead of missing objects.
+    pub fn upgrade_format(&self) -> Result<()> {
+        let path = self.dir.join("format");
+        let format = fs::read_to_string(&path).map_err(io_at("read", &path))?;
+        if format.trim_end() == FORMAT_1 {
+            self.write_atomic(&path, format!("{FORMAT}\n").as_bytes(), false)?;
+        }
+        Ok(())
+    }
+
     /// A fresh path in `tmp/`, unique within this process.
     pub fn temp_path(&self, what: &str) -> PathBuf {
         use std::sync::atomic::{AtomicU64, Ordering};
@@ -367,6 +388,7 @@ impl Store {
     /// one call: objects are written unsynced and made durable here, in a
     /// batch, before a manifest or CURRENT names them.
     pub fn sync_all(&self) -> Result<()> {
+        self.publish_pack()?;
         let dir = File::open(&self.dir).map_err(io_at("open", &self.dir))?;
         // SAFETY: `dir` is an open descriptor for the duration of the call.
         let rc = unsafe { libc::syncfs(std::os::fd::AsRawFd::as_raw_fd(&dir)) };

@@ -86,7 +86,7 @@ impl std::fmt::Display for CorruptObject {
 }
 impl std::error::Error for CorruptObject {}
 
-fn corrupt_io(id: Id, detail: impl Into<String>) -> io::Error {
+pub(crate) fn corrupt_io(id: Id, detail: impl Into<String>) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
         CorruptObject {
@@ -111,7 +111,8 @@ impl Store {
         self.objects_dir().join(&hex[..2]).join(&hex[2..])
     }
 
-    pub fn has_object(&self, id: &Id) -> bool {
+    /// Whether `id` is stored loose.
+    pub(crate) fn has_loose(&self, id: &Id) -> bool {
         fs::symlink_metadata(self.object_path(id)).is_ok()
     }
 
@@ -152,6 +153,9 @@ impl Store {
     /// [`FRESHEN_AFTER`]). Exported for ingest's stat cache, whose hits name
     /// blobs without reading them.
     pub(crate) fn has_object_fresh(&self, id: &Id) -> bool {
+        if self.known.is_ours(id) || self.packed_fresh(id, FRESHEN_AFTER) {
+            return true;
+        }
         if let Some(known) = self.known.lookup(self, id) {
             return known;
         }
@@ -192,6 +196,8 @@ impl Store {
     /// names yet, call [`sync_all`](Self::sync_all) instead: see
     /// [`wrote`](Self::wrote).
     pub fn sync_written(&self) -> Result<()> {
+        // A pack is made durable as it is published.
+        self.publish_pack()?;
         let files = match self.unsynced.take() {
             Written::Nothing => return Ok(()),
             Written::Files(files) => files,
@@ -213,10 +219,11 @@ impl Store {
         crate::store::sync_dir(&self.objects_dir())
     }
 
-    /// Whether this process wrote object `id` and has not synced it, or
-    /// wrote so much that [`sync_written`](Self::sync_written) will `syncfs`.
+    /// Whether this process wrote object `id` (so that
+    /// [`sync_written`](Self::sync_written) makes it durable, if it is not
+    /// already), or wrote so much that `sync_written` will `syncfs`.
     pub fn wrote(&self, id: &Id) -> bool {
-        self.unsynced.has(id)
+        self.unsynced.has(id) || self.known.is_ours(id)
     }
 
     /// Forgets what was written: a `syncfs` made it durable.
@@ -243,13 +250,18 @@ impl Store {
         }
         let encoded = encode(kind, bytes, self.settings.compression)
             .map_err(io_at("compress", &self.object_path(id)))?;
-        self.put_object(id, &encoded)
+        self.put_object(id, kind, bytes.len() as u64, &encoded)
     }
 
-    /// Puts an encoded object (see [`encode`]) in place: an unnamed file in
-    /// its fan directory linked to its name, else a file in `tmp/` renamed.
-    /// An object that appears meanwhile (a concurrent writer) is as good.
-    fn put_object(&self, id: &Id, encoded: &[u8]) -> Result<()> {
+    /// Puts an encoded object (see [`encode`]) in place: into the pending
+    /// pack when one is open (see `odb`), else an unnamed file in its fan
+    /// directory linked to its name, else a file in `tmp/` renamed. An
+    /// object that appears meanwhile (a concurrent writer) is as good.
+    fn put_object(&self, id: &Id, kind: Kind, size: u64, encoded: &[u8]) -> Result<()> {
+        if self.pack_put(id, kind, size, encoded)? {
+            self.known.ours(id);
+            return Ok(());
+        }
         self.unsynced.object(id, self.object_path(id));
         self.known.ours(id);
         if UNNAMED_FILES.load(Ordering::Relaxed) {
@@ -621,9 +633,15 @@ impl Store {
         id: &Id,
         bytes: &[u8],
     ) -> Result<()> {
+        let encoded = encode(kind, bytes, self.settings.compression)
+            .map_err(io_at("compress", &staging.dir))?;
+        // The pending pack is published only when the deploy is, so it
+        // stages as well as the staging directory does.
+        if self.pack_put(id, kind, bytes.len() as u64, &encoded)? {
+            staging.packed(*id);
+            return Ok(());
+        }
         let path = staging.path_for(self, id)?;
-        let encoded =
-            encode(kind, bytes, self.settings.compression).map_err(io_at("compress", &path))?;
         let mut file = self.create_file(&path, self.read_only_mode(false))?;
         file.write_all(&encoded).map_err(io_at("write", &path))
     }
@@ -665,29 +683,19 @@ impl Store {
         })
     }
 
-    /// Opens an object for a verifying, streaming read.
-    pub fn open_object(&self, id: &Id) -> Result<ObjectReader> {
+    /// Opens a loose object for a verifying, streaming read.
+    pub(crate) fn open_loose(&self, id: &Id) -> Result<ObjectReader> {
         let path = self.object_path(id);
         let file = match File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Error::MissingObject(*id)),
             Err(e) => return Err(io_at("read", &path)(e)),
         };
-        let mut file = BufReader::with_capacity(128 << 10, file);
-        let header = read_header(&mut file, id).map_err(|e| read_error(e, "read", &path))?;
-        let decoder =
-            zstd::stream::read::Decoder::with_buffer(file).map_err(io_at("read", &path))?;
-        Ok(ObjectReader {
-            id: *id,
-            header,
-            hasher: header.kind.hasher(),
-            read: 0,
-            decoder,
-        })
+        ObjectReader::start(*id, path, None, Box::new(file), None)
     }
 
-    /// Reads only the header of an object.
-    pub fn object_header(&self, id: &Id) -> Result<Header> {
+    /// Reads only the header of a loose object.
+    pub(crate) fn loose_header(&self, id: &Id) -> Result<Header> {
         let path = self.object_path(id);
         let mut file = match File::open(&path) {
             Ok(f) => f,
@@ -710,11 +718,11 @@ impl Store {
         Ok(bytes)
     }
 
-    /// Reads, decompresses and verifies a whole object in memory, with the
+    /// Reads, decompresses and verifies a whole loose object in memory, with the
     /// thread's reused zstd context: for objects known to be small (trees,
     /// configs, blobs whose tree entry says so). Objects larger than
     /// [`WHOLE_LIMIT`] are refused as corrupt: nothing rel writes is read so.
-    pub fn read_whole(&self, id: &Id) -> Result<(Header, Vec<u8>)> {
+    pub(crate) fn read_whole_loose(&self, id: &Id) -> Result<(Header, Vec<u8>)> {
         let path = self.object_path(id);
         let file = match fs::read(&path) {
             Ok(f) => f,
@@ -724,27 +732,15 @@ impl Store {
         decode(id, &file).map_err(|e| read_error(e, "read", &path))
     }
 
-    /// Resolves a full id or a unique prefix of at least 6 hex digits.
-    pub fn resolve_id(&self, text: &str) -> Result<Id> {
-        let text = text.to_ascii_lowercase();
-        if text.len() == 64 && is_hex(&text) {
-            let id: Id = text.parse().map_err(|_| not_an_id(&text))?;
-            if !self.has_object(&id) {
-                return Err(Error::MissingObject(id));
-            }
-            return Ok(id);
-        }
-        if text.len() < 6 || text.len() > 64 || !is_hex(&text) {
-            return Err(not_an_id(&text));
-        }
+    /// The loose objects whose hex id starts with `text` (at least 2 hex
+    /// digits, lowercase).
+    pub(crate) fn loose_with_prefix(&self, text: &str) -> Result<Vec<Id>> {
         let dir = self.objects_dir().join(&text[..2]);
         let rest = &text[2..];
-        let mut found: Option<Id> = None;
+        let mut found = Vec::new();
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(no_match(&text));
-            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(found),
             Err(e) => return Err(io_at("read", &dir)(e)),
         };
         for entry in entries {
@@ -753,26 +749,22 @@ impl Store {
             let name = name.to_string_lossy();
             if name.starts_with(rest) {
                 let full = format!("{}{}", &text[..2], name);
-                let Ok(id) = full.parse::<Id>() else { continue };
-                if found.is_some() {
-                    return Err(Error::refused(format!(
-                        "'{text}' names more than one object; give more hex digits"
-                    )));
+                if let Ok(id) = full.parse::<Id>() {
+                    found.push(id);
                 }
-                found = Some(id);
             }
         }
-        found.ok_or_else(|| no_match(&text))
+        Ok(found)
     }
 
-    /// Every object id in the store, in no particular order.
-    pub fn all_objects(&self) -> Result<Vec<(Id, PathBuf)>> {
+    /// Every loose object in the store, in no particular order.
+    pub(crate) fn loose_objects(&self) -> Result<Vec<(Id, PathBuf)>> {
         let root = self.objects_dir();
         let mut out = Vec::new();
         for fan in fs::read_dir(&root).map_err(io_at("read", &root))? {
             let fan = fan.map_err(io_at("read", &root))?;
             let prefix = fan.file_name().to_string_lossy().into_owned();
-            if prefix.len() != 2 || !fan.path().is_dir() {
+            if prefix.len() != 2 || !is_hex(&prefix) || !fan.path().is_dir() {
                 continue;
             }
             for entry in fs::read_dir(fan.path()).map_err(io_at("read", &fan.path()))? {
@@ -785,18 +777,6 @@ impl Store {
         }
         Ok(out)
     }
-}
-
-fn no_match(text: &str) -> Error {
-    Error::refused(format!(
-        "no object matches '{text}'; check the id (rel ls-slug and rel rev-parse print ids)"
-    ))
-}
-
-fn not_an_id(text: &str) -> Error {
-    Error::refused(format!(
-        "'{text}' is not an object id; give 6 to 64 hex digits"
-    ))
 }
 
 fn changed(path: &Path) -> Error {
@@ -813,7 +793,7 @@ fn relative_name(id: &Id) -> CString {
 }
 
 /// The skippable frame that starts every object: `rel <kind> <size>`.
-fn header_frame(kind: Kind, size: u64) -> Vec<u8> {
+pub(crate) fn header_frame(kind: Kind, size: u64) -> Vec<u8> {
     let header = format!("rel {} {}", kind.name(), size);
     let mut frame = Vec::with_capacity(8 + header.len());
     frame.extend_from_slice(&SKIPPABLE_MAGIC.to_le_bytes());
@@ -831,7 +811,7 @@ const DISK_BLOCK: usize = 4096;
 /// object that fits in one disk block uncompressed is stored in a raw zstd
 /// block: compressing it would save no disk space, only cost time (most
 /// files of a typical app are that small).
-fn encode(kind: Kind, bytes: &[u8], level: i32) -> io::Result<Vec<u8>> {
+pub(crate) fn encode(kind: Kind, bytes: &[u8], level: i32) -> io::Result<Vec<u8>> {
     let mut out = header_frame(kind, bytes.len() as u64);
     if out.len() + RAW_FRAME_OVERHEAD + bytes.len() <= DISK_BLOCK {
         raw_frame(&mut out, bytes);
@@ -879,7 +859,7 @@ fn raw_frame(out: &mut Vec<u8>, bytes: &[u8]) {
 pub const WHOLE_LIMIT: u64 = 64 << 20;
 
 /// Decodes and verifies a whole object file held in memory.
-fn decode(id: &Id, file: &[u8]) -> io::Result<(Header, Vec<u8>)> {
+pub(crate) fn decode(id: &Id, file: &[u8]) -> io::Result<(Header, Vec<u8>)> {
     let mut rest = file;
     let header = read_header(&mut rest, id)?;
     if header.size > WHOLE_LIMIT {
@@ -915,7 +895,7 @@ fn decode(id: &Id, file: &[u8]) -> io::Result<(Header, Vec<u8>)> {
     Ok((header, out))
 }
 
-fn read_header(r: &mut dyn Read, id: &Id) -> io::Result<Header> {
+pub(crate) fn read_header(r: &mut dyn Read, id: &Id) -> io::Result<Header> {
     let mut fixed = [0u8; 8];
     r.read_exact(&mut fixed)
         .map_err(|_| corrupt_io(*id, "too short for a header"))?;
@@ -1042,9 +1022,71 @@ impl Drop for ObjectWriter<'_> {
 pub struct ObjectReader {
     pub id: Id,
     pub header: Header,
+    /// The file the object is read from: its own, or its pack.
+    pub path: PathBuf,
+    /// The object's offset in `path` when it is packed: corruption names it.
+    at: Option<u64>,
     hasher: blake3::Hasher,
     read: u64,
-    decoder: zstd::stream::read::Decoder<'static, BufReader<File>>,
+    decoder: zstd::stream::read::Decoder<'static, BufReader<Box<dyn Read + Send>>>,
+}
+
+impl ObjectReader {
+    /// Starts a verifying read of the object `id` whose encoding `source`
+    /// gives, from `path` (at offset `at` in a pack). `expect` is the kind
+    /// and size a pack's index gives: a header that differs is corrupt.
+    pub(crate) fn start(
+        id: Id,
+        path: PathBuf,
+        at: Option<u64>,
+        source: Box<dyn Read + Send>,
+        expect: Option<Header>,
+    ) -> Result<ObjectReader> {
+        let mut source = BufReader::with_capacity(128 << 10, source);
+        let header = read_header(&mut source, &id)
+            .map_err(|e| located(e, &path, at))
+            .map_err(|e| read_error(e, "read", &path))?;
+        if expect.is_some_and(|h| h != header) {
+            return Err(Error::Corrupt(
+                id,
+                locate_detail("its header differs from its pack's index", &path, at),
+            ));
+        }
+        let decoder =
+            zstd::stream::read::Decoder::with_buffer(source).map_err(io_at("read", &path))?;
+        Ok(ObjectReader {
+            id,
+            header,
+            path,
+            at,
+            hasher: header.kind.hasher(),
+            read: 0,
+            decoder,
+        })
+    }
+
+    fn corrupt(&self, detail: impl Into<String>) -> io::Error {
+        corrupt_io(self.id, locate_detail(&detail.into(), &self.path, self.at))
+    }
+}
+
+/// A corruption's detail, followed by where the object is when it is packed.
+pub(crate) fn locate_detail(detail: &str, path: &Path, at: Option<u64>) -> String {
+    match at {
+        Some(offset) => format!("{detail} (in '{}' at offset {offset})", path.display()),
+        None => detail.to_string(),
+    }
+}
+
+/// Adds the pack location to a corruption error raised by a verifying read.
+pub(crate) fn located(e: io::Error, path: &Path, at: Option<u64>) -> io::Error {
+    if at.is_none() {
+        return e;
+    }
+    match e.get_ref().and_then(|r| r.downcast_ref::<CorruptObject>()) {
+        Some(c) => corrupt_io(c.id, locate_detail(&c.detail, path, at)),
+        None => e,
+    }
 }
 
 impl Read for ObjectReader {
@@ -1055,19 +1097,19 @@ impl Read for ObjectReader {
         let n = self
             .decoder
             .read(buf)
-            .map_err(|e| corrupt_io(self.id, format!("cannot decompress ({e})")))?;
+            .map_err(|e| self.corrupt(format!("cannot decompress ({e})")))?;
         self.read += n as u64;
         if self.read > self.header.size {
-            return Err(corrupt_io(self.id, "longer than its header says"));
+            return Err(self.corrupt("longer than its header says"));
         }
         self.hasher.update(&buf[..n]);
         if n == 0 || self.read == self.header.size {
             // Check the end now: a reader that stops at `size` still verifies.
             if self.read != self.header.size {
-                return Err(corrupt_io(self.id, "shorter than its header says"));
+                return Err(self.corrupt("shorter than its header says"));
             }
             if Id::from(self.hasher.finalize()) != self.id {
-                return Err(corrupt_io(self.id, "content does not match its id"));
+                return Err(self.corrupt("content does not match its id"));
             }
         }
         Ok(n)
@@ -1081,6 +1123,8 @@ impl Read for ObjectReader {
 pub struct Staging {
     dir: PathBuf,
     staged: std::sync::Mutex<std::collections::HashSet<Id>>,
+    /// Staged ids written to the store's pending pack, not to `dir`.
+    in_pack: std::sync::Mutex<std::collections::HashSet<Id>>,
     /// Which fan directories (by an id's first byte) are made in `dir`.
     fans: Box<[AtomicBool]>,
 }
@@ -1092,6 +1136,7 @@ impl Staging {
         Ok(Staging {
             dir,
             staged: Default::default(),
+            in_pack: Default::default(),
             fans: (0..256).map(|_| AtomicBool::new(false)).collect(),
         })
     }
@@ -1106,6 +1151,13 @@ impl Staging {
             made.store(true, Ordering::Relaxed);
         }
         Ok(fan.join(&hex[2..]))
+    }
+
+    fn packed(&self, id: Id) {
+        self.in_pack
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id);
     }
 
     fn has(&self, id: &Id) -> bool {
@@ -1136,12 +1188,20 @@ impl Staging {
     pub fn commit(self, store: &Store, keep: impl Fn(&Id) -> bool + Sync) -> Result<()> {
         use rayon::prelude::*;
         store.unsynced.everything();
-        let staged = std::mem::take(
+        let mut staged = std::mem::take(
             &mut *self
                 .staged
                 .lock()
                 .map_err(|_| Error::refused("a writer thread failed while staging objects"))?,
         );
+        for id in self
+            .in_pack
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            staged.remove(id);
+        }
         // Per fan: the objects to keep, and whether any is left out.
         let mut fans: Vec<(Vec<Id>, bool)> = (0..256).map(|_| (Vec::new(), false)).collect();
         for id in staged {

@@ -19,6 +19,7 @@ mod lock;
 mod man;
 mod objects;
 mod outside_links;
+mod packs;
 mod plumbing;
 mod porcelain;
 mod powercut;

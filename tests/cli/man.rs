@@ -421,7 +421,7 @@ fn rel_store_5_describes_the_objects_rel_writes() {
     }
     assert_eq!(
         std::fs::read_to_string(env.path("app/.releases/format")).expect("format"),
-        "rel-store 1\n"
+        "rel-store 2\n"
     );
     assert_eq!(
         std::fs::read_to_string(env.path("app/.releases/CURRENT")).expect("CURRENT"),

@@ -14,7 +14,7 @@ fn init_creates_the_layout_and_makes_no_release() {
     let s = store(&env);
     assert_eq!(
         fs::read_to_string(s.join("format")).unwrap(),
-        "rel-store 1\n"
+        "rel-store 2\n"
     );
     let settings = fs::read_to_string(s.join("settings.toml")).unwrap();
     assert!(settings.contains("name = \"myapp\""), "{settings}");
@@ -258,17 +258,17 @@ fn a_store_of_another_format_is_refused_untouched() {
     let env = Env::new();
     env.init();
     let format = store(&env).join("format");
-    fs::write(&format, "rel-store 2\n").unwrap();
+    fs::write(&format, "rel-store 3\n").unwrap();
     for args in [
         vec!["releases"],
         vec!["config:set", "A=1"],
         vec!["fsck"],
         vec!["gc"],
     ] {
-        env.rel(&args).code(1).fails_with("rel-store 2");
+        env.rel(&args).code(1).fails_with("rel-store 3");
     }
     assert!(manifests(&env).is_empty());
-    assert_eq!(fs::read_to_string(&format).unwrap(), "rel-store 2\n");
+    assert_eq!(fs::read_to_string(&format).unwrap(), "rel-store 3\n");
     // A store without a format file is not a store.
     fs::remove_file(&format).unwrap();
     env.rel(["releases"]).code(1).fails_with("rel init");

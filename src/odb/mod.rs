@@ -1,0 +1,332 @@
+//! The object database: one lookup over the store's objects, wherever they
+//! live, loose (`objects/ab/cdef…`, see `store/objects.rs`) or packed
+//! (`objects/pack/`, see [`pack`]).
+//!
+//! A lookup checks the packs' indexes, then the loose objects; one that
+//! finds nothing lists `objects/pack/` again once before saying the object
+//! is missing, since a concurrent gc may have replaced a pack or packed a
+//! loose object. A command that writes many objects (a deploy) opens a
+//! pending pack with [`Store::begin_pack`]: its small objects go there, and
+//! the pack is published before anything names them ([`Store::end_pack`],
+//! or at the latest the sync before a manifest).
+
+pub mod pack;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use crate::error::{Error, Result};
+use crate::id::{Id, Kind, is_hex};
+use crate::store::Store;
+use crate::store::objects::{Header, ObjectReader};
+use pack::{Entry, Pack, PackSet, PackWriter};
+
+/// The per-store state of the object database.
+#[derive(Debug, Default)]
+pub struct Odb {
+    /// The packs as last listed; loaded on first use.
+    set: RwLock<Option<Arc<PackSet>>>,
+    /// The pack this process is writing, not yet published.
+    pending: Mutex<Option<PackWriter>>,
+    /// Whether new small objects go to the pending pack.
+    packing: AtomicBool,
+}
+
+/// Where a copy of an object is.
+#[derive(Clone, Debug)]
+pub enum Location {
+    /// Its own file.
+    Loose(PathBuf),
+    /// An entry of a pack.
+    Packed { pack: Arc<Pack>, entry: Entry },
+}
+
+impl Location {
+    /// The file holding the object (its own, or its pack).
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            Location::Loose(p) => p,
+            Location::Packed { pack, .. } => &pack.path,
+        }
+    }
+
+    /// Bytes the copy takes in its file.
+    pub fn disk_size(&self) -> u64 {
+        match self {
+            Location::Loose(p) => std::fs::symlink_metadata(p).map_or(0, |m| m.len()),
+            Location::Packed { entry, .. } => entry.length,
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Store {
+    /// `objects/pack/`.
+    pub fn pack_dir(&self) -> PathBuf {
+        self.objects_dir().join("pack")
+    }
+
+    /// The packs, listed once per process (and again after a miss).
+    pub fn packs(&self) -> Result<Arc<PackSet>> {
+        if let Some(set) = &*self.odb.set.read().unwrap_or_else(|e| e.into_inner()) {
+            return Ok(Arc::clone(set));
+        }
+        let mut slot = self.odb.set.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(set) = &*slot {
+            return Ok(Arc::clone(set));
+        }
+        let set = Arc::new(PackSet::load(&self.pack_dir())?);
+        *slot = Some(Arc::clone(&set));
+        Ok(set)
+    }
+
+    /// The packs listed again, if `objects/pack/` changed since.
+    fn relist_packs(&self) -> Result<Arc<PackSet>> {
+        let set = self.packs()?;
+        if !set.stale(&self.pack_dir()) {
+            return Ok(set);
+        }
+        let fresh = Arc::new(PackSet::load(&self.pack_dir())?);
+        *self.odb.set.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&fresh));
+        Ok(fresh)
+    }
+
+    /// Where `id` is stored: in a pack, else loose.
+    pub fn locate(&self, id: &Id) -> Result<Location> {
+        if lock(&self.odb.pending)
+            .as_ref()
+            .is_some_and(|w| w.contains(id))
+        {
+            // Written by this process and not yet visible: publish it now.
+            self.publish_pack()?;
+        }
+        let set = self.packs()?;
+        if let Some((pack, entry)) = set.find(id) {
+            return Ok(Location::Packed {
+                pack: Arc::clone(pack),
+                entry,
+            });
+        }
+        if self.has_loose(id) {
+            return Ok(Location::Loose(self.object_path(id)));
+        }
+        let set = self.relist_packs()?;
+        if let Some((pack, entry)) = set.find(id) {
+            return Ok(Location::Packed {
+                pack: Arc::clone(pack),
+                entry,
+            });
+        }
+        Err(set.broken_error().unwrap_or(Error::MissingObject(*id)))
+    }
+
+    pub fn has_object(&self, id: &Id) -> bool {
+        self.locate(id).is_ok()
+    }
+
+    /// Whether `id` is packed; touches its pack if old (see
+    /// `has_object_fresh`). Lists no directory again: a miss is cheap.
+    pub(crate) fn packed_fresh(&self, id: &Id, after: std::time::Duration) -> bool {
+        let Ok(set) = self.packs() else {
+            return false;
+        };
+        match set.find(id) {
+            Some((pack, _)) => {
+                pack.freshen(after);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Opens the copy of `id` at `at` for a verifying, streaming read.
+    pub fn open_at(&self, id: &Id, at: &Location) -> Result<ObjectReader> {
+        match at {
+            Location::Packed { pack, entry } => pack.open(entry),
+            Location::Loose(_) => self.open_loose(id),
+        }
+    }
+
+    /// Opens an object for a verifying, streaming read.
+    pub fn open_object(&self, id: &Id) -> Result<ObjectReader> {
+        match self.locate(id)? {
+            Location::Packed { pack, entry } => pack.open(&entry),
+            Location::Loose(_) => match self.open_loose(id) {
+                // Packed and deleted meanwhile (a concurrent gc).
+                Err(Error::MissingObject(_)) => match self.relist_packs()?.find(id) {
+                    Some((pack, entry)) => pack.open(&entry),
+                    None => Err(Error::MissingObject(*id)),
+                },
+                r => r,
+            },
+        }
+    }
+
+    /// An object's kind and size: for a packed object, from its pack's index.
+    pub fn object_header(&self, id: &Id) -> Result<Header> {
+        match self.locate(id)? {
+            Location::Packed { entry, .. } => Ok(Header {
+                kind: entry.kind,
+                size: entry.size,
+            }),
+            Location::Loose(_) => match self.loose_header(id) {
+                Err(Error::MissingObject(_)) => match self.relist_packs()?.find(id) {
+                    Some((_, entry)) => Ok(Header {
+                        kind: entry.kind,
+                        size: entry.size,
+                    }),
+                    None => Err(Error::MissingObject(*id)),
+                },
+                r => r,
+            },
+        }
+    }
+
+    /// Reads, decompresses and verifies a whole object in memory: for
+    /// objects known to be small (trees, configs, blobs whose tree entry
+    /// says so). Objects larger than
+    /// [`WHOLE_LIMIT`](crate::store::objects::WHOLE_LIMIT) are refused as
+    /// corrupt: nothing rel writes is read so.
+    pub fn read_whole(&self, id: &Id) -> Result<(Header, Vec<u8>)> {
+        match self.locate(id)? {
+            Location::Packed { pack, entry } => pack.read_whole(&entry),
+            Location::Loose(_) => match self.read_whole_loose(id) {
+                Err(Error::MissingObject(_)) => match self.relist_packs()?.find(id) {
+                    Some((pack, entry)) => pack.read_whole(&entry),
+                    None => Err(Error::MissingObject(*id)),
+                },
+                r => r,
+            },
+        }
+    }
+
+    /// Resolves a full id or a unique prefix of at least 6 hex digits,
+    /// among loose and packed objects.
+    pub fn resolve_id(&self, text: &str) -> Result<Id> {
+        let text = text.to_ascii_lowercase();
+        if text.len() == 64 && is_hex(&text) {
+            let id: Id = text.parse().map_err(|_| not_an_id(&text))?;
+            self.locate(&id)?;
+            return Ok(id);
+        }
+        if text.len() < 6 || text.len() > 64 || !is_hex(&text) {
+            return Err(not_an_id(&text));
+        }
+        let mut found = self.loose_with_prefix(&text)?;
+        for pack in &self.relist_packs()?.packs {
+            found.extend(pack.index.with_prefix(&text));
+        }
+        found.sort_unstable();
+        found.dedup();
+        match found[..] {
+            [] => Err(no_match(&text)),
+            [id] => Ok(id),
+            _ => Err(Error::refused(format!(
+                "'{text}' names more than one object; give more hex digits"
+            ))),
+        }
+    }
+
+    /// Every stored copy of every object, loose and packed, in no
+    /// particular order: an object may have more than one.
+    pub fn all_objects(&self) -> Result<Vec<(Id, Location)>> {
+        let mut out: Vec<(Id, Location)> = self
+            .loose_objects()?
+            .into_iter()
+            .map(|(id, path)| (id, Location::Loose(path)))
+            .collect();
+        for pack in &self.relist_packs()?.packs {
+            out.extend(pack.index.entries().map(|entry| {
+                (
+                    entry.id,
+                    Location::Packed {
+                        pack: Arc::clone(pack),
+                        entry,
+                    },
+                )
+            }));
+        }
+        Ok(out)
+    }
+
+    /// The number of distinct objects and the bytes their files take:
+    /// loose objects, and packs with their indexes.
+    pub fn object_usage(&self) -> Result<(u64, u64)> {
+        let loose = self.loose_objects()?;
+        let mut bytes: u64 = loose
+            .iter()
+            .filter_map(|(_, p)| std::fs::symlink_metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
+        let mut ids: std::collections::HashSet<Id> = loose.into_iter().map(|(id, _)| id).collect();
+        for pack in &self.relist_packs()?.packs {
+            bytes +=
+                pack.len() + std::fs::symlink_metadata(&pack.index.path).map_or(0, |m| m.len());
+            ids.extend(pack.index.entries().map(|e| e.id));
+        }
+        Ok((ids.len() as u64, bytes))
+    }
+
+    /// From now on, new small objects this process writes go to one pack,
+    /// published by [`end_pack`](Self::end_pack) (or any sync before).
+    pub fn begin_pack(&self) {
+        self.odb.packing.store(true, Ordering::Relaxed);
+    }
+
+    /// Publishes the pending pack, if any, and writes loose objects again.
+    pub fn end_pack(&self) -> Result<()> {
+        self.odb.packing.store(false, Ordering::Relaxed);
+        self.publish_pack()
+    }
+
+    /// Drops the pending pack unpublished (its objects were refused).
+    pub fn discard_pack(&self) {
+        self.odb.packing.store(false, Ordering::Relaxed);
+        lock(&self.odb.pending).take();
+    }
+
+    /// Appends an encoded object to the pending pack, when one is open;
+    /// false when the object must be written loose.
+    pub(crate) fn pack_put(&self, id: &Id, kind: Kind, size: u64, encoded: &[u8]) -> Result<bool> {
+        if !self.odb.packing.load(Ordering::Relaxed) {
+            return Ok(false);
+        }
+        let mut pending = lock(&self.odb.pending);
+        if pending.is_none() {
+            *pending = Some(PackWriter::create(self)?);
+        }
+        pending
+            .as_mut()
+            .expect("made just above")
+            .add(id, kind, size, encoded)?;
+        Ok(true)
+    }
+
+    /// Publishes the pending pack (durably), if it holds anything.
+    pub fn publish_pack(&self) -> Result<()> {
+        let Some(writer) = lock(&self.odb.pending).take() else {
+            return Ok(());
+        };
+        if let Some(finished) = writer.finish(self)? {
+            finished.publish(self)?;
+            *self.odb.set.write().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+        Ok(())
+    }
+}
+
+fn no_match(text: &str) -> Error {
+    Error::refused(format!(
+        "no object matches '{text}'; check the id (rel ls-slug and rel rev-parse print ids)"
+    ))
+}
+
+fn not_an_id(text: &str) -> Error {
+    Error::refused(format!(
+        "'{text}' is not an object id; give 6 to 64 hex digits"
+    ))
+}
