@@ -89,6 +89,13 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
         }
     }
     report.releases = versions.len() as u64;
+    // What gc pruned; without a record (a store made before rel kept one),
+    // a missing slug is taken as pruned.
+    let record = store.read_pruned().unwrap_or_else(|e| {
+        report.problems.push(e.to_string());
+        None
+    });
+    let mut unjudged = Vec::new();
     let mut walked: HashSet<Id> = HashSet::new();
     for &v in &versions {
         let release = match store.read_release(v) {
@@ -122,10 +129,23 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
         if let Some(out) = &release.output {
             need(out, Kind::Blob, "release output", &mut report);
         }
-        if let Some(slug) = &release.slug
-            && (kinds.contains_key(slug) || bad.contains(slug))
-        {
-            walk_slug(store, slug, &kinds, &bad, &mut walked, &name, &mut report);
+        if let Some(slug) = &release.slug {
+            if kinds.contains_key(slug) || bad.contains(slug) {
+                walk_slug(store, slug, &kinds, &bad, &mut walked, &name, &mut report);
+            } else {
+                match record.as_ref().map(|r| r.releases.get(&v)) {
+                    None => unjudged.push(v),
+                    Some(Some(pruned)) if pruned == slug => {}
+                    Some(Some(pruned)) => report.problems.push(format!(
+                        "{name}: slug {slug} is missing, and gc pruned another slug for {name} ({pruned}): '{}' was changed; restore it from a backup",
+                        store.manifest_path(v).display()
+                    )),
+                    Some(None) => report.problems.push(format!(
+                        "{name}: slug {slug} is missing and gc did not prune it: its root tree (object {slug}) was deleted, or '{}' was changed; restore it from a backup",
+                        store.manifest_path(v).display()
+                    )),
+                }
+            }
         }
     }
 
@@ -147,6 +167,12 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
             Err(_) => report.problems.extend(release::current_unknown(store)?),
         },
         Ok(None) | Err(_) => report.problems.extend(release::current_unknown(store)?),
+    }
+    if !unjudged.is_empty() {
+        let names = history::version_list(&unjudged);
+        report.warnings.push(format!(
+            "the slugs of {names} are missing; taken as pruned, since this store has no prune record (made by an older rel): the next 'rel gc' starts one"
+        ));
     }
     if let Ok(Some(lag)) = release::current_link_broken(store) {
         report.warnings.push(format!(

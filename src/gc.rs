@@ -5,7 +5,9 @@
 //! concurrent `write-slug`, which does not lock, survive), the current
 //! release and the default rollback target. A dropped slug loses its root
 //! tree first, so a crash halfway through gc leaves slugs either whole or
-//! plainly pruned, never half-present.
+//! plainly pruned, never half-present; and before deleting anything it
+//! records the releases it prunes (see `pruned.rs`), so that fsck can tell a
+//! pruned release from one whose slug went missing.
 
 use std::collections::HashSet;
 use std::fs;
@@ -79,6 +81,28 @@ fn kept_versions(store: &Store, all: &[Release], keep: Option<usize>) -> Result<
             .map(|r| r.version),
     );
     Ok(kept)
+}
+
+/// Adds the releases this run prunes to the prune record, durably, before
+/// any of their objects is deleted. A store without a record (made before
+/// rel kept one) starts it with every release whose slug is missing now:
+/// older gcs pruned those without recording them.
+fn record_pruned(store: &Store, all: &[Release], pruning: &[u64]) -> Result<()> {
+    let existing = store.read_pruned()?;
+    let started = existing.is_some();
+    let mut record = existing.unwrap_or_default();
+    let before = record.releases.len();
+    for r in all {
+        if let Some(slug) = r.slug
+            && (pruning.contains(&r.version) || (!started && !store.slug_present(&slug)))
+        {
+            record.releases.insert(r.version, slug);
+        }
+    }
+    if !started || record.releases.len() != before {
+        store.write_pruned(&record)?;
+    }
+    Ok(())
 }
 
 pub fn gc(store: &Store, lock: &LockGuard, opts: &GcOptions) -> Result<GcReport> {
@@ -178,6 +202,7 @@ pub fn gc_with_progress(
     if opts.dry_run {
         return Ok(report);
     }
+    record_pruned(store, &all, &report.pruned)?;
 
     progress.start("Deleting objects", Some(report.objects_deleted));
     for (_, path, size) in &roots {

@@ -159,11 +159,36 @@ pub fn resolve_text(store: &Store, text: &str) -> Result<Release> {
     resolve(store, &Revision::parse(text)?, text)
 }
 
-/// Up to `limit` releases, newest first, reading only those manifests.
-pub fn newest(store: &Store, limit: Option<usize>) -> Result<Vec<Release>> {
+/// Up to `limit` releases, newest first, reading only those manifests. A
+/// manifest that cannot be read takes its place as its version and the
+/// error, so one damaged manifest does not hide the rest of the history.
+pub fn newest(store: &Store, limit: Option<usize>) -> Vec<(u64, Result<Release>)> {
     let latest = latest_version(store);
     let count = limit.map_or(latest, |l| (l as u64).min(latest));
-    (0..count).map(|i| store.read_release(latest - i)).collect()
+    (0..count)
+        .map(|i| (latest - i, store.read_release(latest - i)))
+        .collect()
+}
+
+/// The versions whose manifests cannot be read, oldest first; reads them all.
+pub fn unreadable(store: &Store) -> Vec<u64> {
+    (1..=latest_version(store))
+        .filter(|&v| store.read_release(v).is_err())
+        .collect()
+}
+
+/// `v1, v2, v3` for a list of versions, at most five named.
+pub fn version_list(versions: &[u64]) -> String {
+    let mut s = versions
+        .iter()
+        .take(5)
+        .map(|v| format!("v{v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if versions.len() > 5 {
+        s.push_str(&format!(" and {} more", versions.len() - 5));
+    }
+    s
 }
 
 /// The default rollback target: the newest succeeded, unpruned release

@@ -22,6 +22,7 @@ pub mod manifest;
 pub mod odb;
 pub mod ops;
 pub mod progress;
+pub mod pruned;
 pub mod release;
 pub mod sparse;
 pub mod statcache;

@@ -21,6 +21,7 @@ pub enum Status {
 /// An add-on record. Its config vars are part of the release config; the
 /// record says which, so they leave with it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Addon {
     pub name: String,
     pub service: String,
@@ -30,7 +31,11 @@ pub struct Addon {
     pub config_vars: Vec<String>,
 }
 
+/// A manifest with a field rel does not know, or without a required one
+/// (all but `slug`, `commit`, `rollback_of` and `output`), is malformed: it
+/// was damaged, and a reader must not guess what it meant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Release {
     pub version: u64,
     pub change: String,
@@ -46,7 +51,6 @@ pub struct Release {
     pub rollback_of: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<Id>,
-    #[serde(default)]
     pub addons: Vec<Addon>,
 }
 
@@ -73,10 +77,18 @@ impl Store {
         let path = self.manifest_path(version);
         let text = fs::read_to_string(&path).map_err(io_at("read", &path))?;
         let release: Release = toml::from_str(&text).map_err(|e| {
+            // A missing field has an empty span at the start: no line.
+            let at = e.span().filter(|s| !s.is_empty()).map_or(String::new(), |span| {
+                let line = text.as_bytes()[..span.start.min(text.len())]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+                format!(" at line {}", line + 1)
+            });
             Error::refused(format!(
-                "manifest '{}' is malformed: {}; restore it from a backup (rel fsck lists every problem)",
+                "manifest '{}' is malformed{at}: {}; restore it from a backup (rel fsck lists every problem)",
                 path.display(),
-                one_line(&e.to_string())
+                one_line(e.message())
             ))
         })?;
         if release.version != version {

@@ -1,8 +1,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Result, anyhow, bail};
 use clap::{Args, ValueEnum};
+use serde::Serialize;
 
 use super::Ctx;
 use super::show_release::ReleaseJson;
@@ -63,21 +64,56 @@ pub fn when(r: &Release, style: Option<DateStyle>) -> String {
     }
 }
 
+/// An entry of `releases --json`: a release, or in place of one whose
+/// manifest cannot be read, its version and why.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Entry<'a> {
+    Release(ReleaseJson<'a>),
+    Unreadable { version: u64, error: String },
+}
+
+/// The listing is printed whole; then, if a manifest could not be read, the
+/// command fails naming it.
+fn unreadable_error(releases: &[(u64, crate::error::Result<Release>)]) -> Result<ExitCode> {
+    let bad: Vec<(u64, &crate::error::Error)> = releases
+        .iter()
+        .filter_map(|(v, r)| r.as_ref().err().map(|e| (*v, e)))
+        .collect();
+    match bad.as_slice() {
+        [] => Ok(ExitCode::SUCCESS),
+        [(_, e)] => Err(anyhow!("{e}")),
+        _ => {
+            let versions: Vec<u64> = bad.iter().map(|(v, _)| *v).collect();
+            bail!(
+                "the manifests of {} cannot be read; 'rel fsck' lists every problem",
+                history::version_list(&versions)
+            )
+        }
+    }
+}
+
 pub fn run(ctx: &Ctx, args: ReleasesArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let limit = if args.all { None } else { Some(args.num) };
-    let releases = history::newest(&store, limit)?;
+    let releases = history::newest(&store, limit);
     let current = history::current_version(&store)?;
     let mut out = super::stdout();
     if args.json {
-        let list: Vec<ReleaseJson> = releases
+        let list: Vec<Entry> = releases
             .iter()
-            .map(|r| ReleaseJson::new(&store, r, current))
+            .map(|(v, r)| match r {
+                Ok(r) => Entry::Release(ReleaseJson::new(&store, r, current)),
+                Err(e) => Entry::Unreadable {
+                    version: *v,
+                    error: e.to_string(),
+                },
+            })
             .collect();
         serde_json::to_writer_pretty(&mut out, &list)?;
         writeln!(out)?;
         out.flush()?;
-        return Ok(ExitCode::SUCCESS);
+        return unreadable_error(&releases);
     }
     let cur = current.map_or("none".to_string(), |v| format!("v{v}"));
     writeln!(out, "=== {} Releases - Current: {cur}", store.settings.name)?;
@@ -88,13 +124,19 @@ pub fn run(ctx: &Ctx, args: ReleasesArgs) -> Result<ExitCode> {
     }
     let rows: Vec<[String; 4]> = releases
         .iter()
-        .map(|r| {
-            [
+        .map(|(v, r)| match r {
+            Ok(r) => [
                 r.name(),
                 change_label(&store, r),
                 r.by.clone(),
                 when(r, args.date),
-            ]
+            ],
+            Err(_) => [
+                format!("v{v}"),
+                "(unreadable manifest; run 'rel fsck')".to_string(),
+                String::new(),
+                String::new(),
+            ],
         })
         .collect();
     let header = ["Rel", "Change", "By", "When"];
@@ -115,6 +157,8 @@ pub fn run(ctx: &Ctx, args: ReleasesArgs) -> Result<ExitCode> {
             w1 = widths[1],
             w2 = widths[2]
         )
+        .trim_end()
+        .to_string()
     };
     writeln!(out, "{}", line(header))?;
     let dashes = widths.map(|w| "-".repeat(w));
@@ -127,5 +171,5 @@ pub fn run(ctx: &Ctx, args: ReleasesArgs) -> Result<ExitCode> {
         writeln!(out, "{}", line([&row[0], &row[1], &row[2], &row[3]]))?;
     }
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    unreadable_error(&releases)
 }

@@ -55,18 +55,29 @@ pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<ExitCode> {
             "{lag}; run 'rel activate current' (or 'rel fsck --repair')"
         ));
     }
+    let unreadable = history::unreadable(&store);
+    if !unreadable.is_empty() {
+        let manifests = if unreadable.len() == 1 {
+            "the manifest"
+        } else {
+            "the manifests"
+        };
+        problems.push(format!(
+            "{manifests} of {} cannot be read; run 'rel fsck'",
+            history::version_list(&unreadable)
+        ));
+    }
     if let Some(cur) = current.as_ref()
         && cur.version < latest
+        && let Ok(newer) = store.read_release(latest)
+        && newer.succeeded()
     {
-        let newer = store.read_release(latest)?;
-        if newer.succeeded() {
-            problems.push(format!(
-                "{} is newer than the current {} but not active; activate it with 'rel activate {}'",
-                newer.name(),
-                cur.name(),
-                newer.name()
-            ));
-        }
+        problems.push(format!(
+            "{} is newer than the current {} but not active; activate it with 'rel activate {}'",
+            newer.name(),
+            cur.name(),
+            newer.name()
+        ));
     }
     if problems.is_empty() {
         writeln!(out, "{}in sync", label("State"))?;

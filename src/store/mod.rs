@@ -174,6 +174,12 @@ impl Store {
                 false,
             )?;
             store.write_new(&staging.join("lock"), b"", false)?;
+            // A new store records prunes from the start (see pruned.rs).
+            store.write_new(
+                &staging.join("pruned"),
+                format!("{}\n", crate::pruned::HEADER).as_bytes(),
+                false,
+            )?;
             Ok(())
         };
         if let Err(e) = build() {

@@ -5,6 +5,7 @@ mod common;
 mod completions;
 mod config;
 mod crash;
+mod damage;
 mod deploy;
 mod diff;
 mod equivalence;
