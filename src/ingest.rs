@@ -32,6 +32,7 @@ use crate::sparse::{SparseInfo, SparseReader};
 use crate::statcache::{self, FileStat, StatCache};
 use crate::store::Store;
 use crate::store::objects::{LARGE_FILE, SMALL_FILE, Staging};
+use crate::tarstream::{MAX_NAME, MAX_PATH, TarStream};
 use crate::tree::{Entry, EntryKind, Tree};
 
 /// Names never stored, at any depth.
@@ -106,8 +107,10 @@ fn link_stays_inside(link_path: &[u8], target: &[u8]) -> bool {
     true
 }
 
+/// A name from input as messages show it: control bytes quoted, and cut
+/// short when it is long.
 fn show(path: &[u8]) -> String {
-    String::from_utf8_lossy(path).into_owned()
+    crate::quote::shown(path)
 }
 
 /// A regular file found by the scan of a directory. Its path is not kept
@@ -508,25 +511,28 @@ pub fn ingest_tar(
         ));
     }
     let other = [
-        (&[0x1f, 0x8b][..], "gzip"),
-        (b"BZh", "bzip2"),
+        (&b"BZh"[..], "bzip2"),
         (&[0xfd, b'7', b'z', b'X', b'Z', 0x00], "xz"),
     ];
     if let Some((_, name)) = other.iter().find(|(magic, _)| head.starts_with(magic)) {
         return Err(Error::refused(format!(
-            "standard input is {name}-compressed; rel reads plain or zstd tar streams: pipe 'tar -c' (or 'tar -c | zstd') instead; nothing was stored"
+            "standard input is {name}-compressed; rel reads plain, gzip or zstd tar streams: pipe 'tar -c', 'tar -cz' or 'tar -c | zstd' instead; nothing was stored"
         )));
     }
-    let reader: Box<dyn Read> = if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Box::new(
-            zstd::stream::read::Decoder::with_buffer(input)
-                .map_err(|e| Error::refused(format!("could not read the zstd stream: {e}")))?,
-        )
+    let (reader, compression): (Box<dyn Read>, _) = if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        let zstd = zstd::stream::read::Decoder::with_buffer(input)
+            .map_err(|e| Error::refused(format!("could not read the zstd stream: {e}")))?;
+        (Box::new(zstd), Some("zstd"))
+    } else if head.starts_with(&[0x1f, 0x8b]) {
+        let gzip = flate2::bufread::MultiGzDecoder::new(input);
+        (Box::new(gzip), Some("gzip"))
     } else {
-        Box::new(input)
+        (Box::new(input), None)
     };
+    // Followed through its headers, to refuse a stream that is cut short.
+    let mut stream = TarStream::new(reader, compression);
     let staging = store.map(Staging::new).transpose()?;
-    let mut archive = tar::Archive::new(reader);
+    let mut archive = tar::Archive::new(&mut stream);
     let mut root: BTreeMap<Vec<u8>, Node> = BTreeMap::new();
     let mut slugignore: Option<Vec<u8>> = None;
     // Symlink targets by path, to follow chains of links once all are known.
@@ -539,7 +545,7 @@ pub fn ingest_tar(
     // Small files are read here and compressed and staged on the pool,
     // with at most IN_FLIGHT bytes waiting; the first failure stops the read.
     let pool = StagePool::default();
-    rayon::in_place_scope(|scope| -> Result<()> {
+    let read = rayon::in_place_scope(|scope| -> Result<()> {
         for entry in archive.entries().map_err(bad_stream)? {
             let mut entry = entry.map_err(bad_stream)?;
             let sparse = sparse_info(&mut entry).map_err(bad_stream)?;
@@ -740,7 +746,14 @@ pub fn ingest_tar(
             insert(&mut root, &path, node, &raw)?;
         }
         Ok(())
-    })?;
+    });
+    // The crate stops at the first zero block; the stream goes on to the end.
+    let read = read.and_then(|()| stream.finish().map_err(Error::refused));
+    // An error from reading the stream is said by the stream.
+    if let Some(refusal) = stream.refusal() {
+        return Err(Error::refused(refusal));
+    }
+    read?;
     pool.finish()?;
     progress.finish();
     if seen == 0 {
@@ -829,8 +842,23 @@ impl StagePool {
     }
 }
 
-/// `./a//b/` → `a/b`; refuses absolute paths and `..`.
+/// `./a//b/` → `a/b`; refuses absolute paths, `..`, and names longer than
+/// a system takes.
 fn normalize(raw: &[u8]) -> Result<Vec<u8>> {
+    if raw.len() > MAX_PATH {
+        return Err(Error::refused(format!(
+            "tar entry '{}' has a path of {} bytes, longer than a path can be ({MAX_PATH} bytes); nothing was stored",
+            show(raw),
+            raw.len()
+        )));
+    }
+    if let Some(long) = raw.split(|&b| b == b'/').find(|c| c.len() > MAX_NAME) {
+        return Err(Error::refused(format!(
+            "tar entry '{}' has a name of {} bytes, longer than a file name can be ({MAX_NAME} bytes); nothing was stored",
+            show(raw),
+            long.len()
+        )));
+    }
     if raw.starts_with(b"/") {
         return Err(Error::refused(format!(
             "tar entry '{}' has an absolute path; make the archive relative (tar -C DIR -c .); nothing was stored",

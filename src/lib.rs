@@ -23,10 +23,12 @@ pub mod odb;
 pub mod ops;
 pub mod progress;
 pub mod pruned;
+pub mod quote;
 pub mod release;
 pub mod sparse;
 pub mod statcache;
 pub mod store;
+pub mod tarstream;
 pub mod time;
 pub mod tree;
 

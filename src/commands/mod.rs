@@ -36,6 +36,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command};
 use crate::lock::LockGuard;
+pub use crate::quote::quote_name;
 use crate::store::{Locate, Store};
 
 /// What every command may need from the global options and environment.
@@ -251,51 +252,6 @@ pub fn one_line_error(e: &anyhow::Error) -> String {
 /// A locked, buffered stdout; write errors (a closed pipe) propagate.
 pub fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
     io::BufWriter::new(io::stdout().lock())
-}
-
-/// Shows a name as git does: as-is when it is plain UTF-8, else quoted with
-/// C escapes (octal for bytes that are not UTF-8), so one line is one name.
-pub fn quote_name(name: &[u8]) -> String {
-    let plain = std::str::from_utf8(name)
-        .ok()
-        .filter(|s| !s.chars().any(|c| c.is_control() || c == '"' || c == '\\'));
-    if let Some(s) = plain {
-        return s.to_string();
-    }
-    let mut out = String::from("\"");
-    let mut rest = name;
-    while !rest.is_empty() {
-        let (valid, bad) = match std::str::from_utf8(rest) {
-            Ok(s) => (s, &[][..]),
-            Err(e) => {
-                let (v, b) = rest.split_at(e.valid_up_to());
-                (std::str::from_utf8(v).expect("valid prefix"), b)
-            }
-        };
-        for c in valid.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\t' => out.push_str("\\t"),
-                '\r' => out.push_str("\\r"),
-                c if c.is_control() => {
-                    let mut buf = [0u8; 4];
-                    for b in c.encode_utf8(&mut buf).bytes() {
-                        out.push_str(&format!("\\{b:03o}"));
-                    }
-                }
-                c => out.push(c),
-            }
-        }
-        if bad.is_empty() {
-            break;
-        }
-        out.push_str(&format!("\\{:03o}", bad[0]));
-        rest = &bad[1..];
-    }
-    out.push('"');
-    out
 }
 
 /// Writes records separated by newlines, or NULs with `-z`.

@@ -5,7 +5,8 @@ use std::fs;
 
 use crate::common::Env;
 use crate::fixtures::{
-    current, files_below, is_root, manifests, object_count, python, rel_stdin_early_exit, sh, store,
+    current, files_below, is_root, manifests, object_count, python, rel_stdin_early_exit, sh,
+    store, write_slug,
 };
 
 /// A tar stream made by Python's tarfile: a big and a small good file, then
@@ -381,16 +382,159 @@ fn a_truncated_zstd_stream_is_refused() {
 #[test]
 fn other_compressions_are_named() {
     let env = env_with_a_release();
-    for (flag, name) in [("z", "gzip"), ("j", "bzip2"), ("J", "xz")] {
-        let tool = match flag {
-            "z" => "gzip",
-            "j" => "bzip2",
-            _ => "xz",
-        };
-        if !crate::common::have(tool) {
+    for (flag, name) in [("j", "bzip2"), ("J", "xz")] {
+        if !crate::common::have(name) {
             continue;
         }
         let tar = sh(&env, &format!("tar -C src -c{flag}f - ."));
         refused(&env, &tar, name);
     }
+}
+
+/// A tree of a directory and three files, one of them over several blocks.
+fn cut_tree(env: &Env) {
+    env.write("cut/a.txt", "first\n");
+    env.write("cut/big.bin", &"0123456789".repeat(300));
+    env.write("cut/sub/c.txt", "third\n");
+}
+
+/// Each entry's header offset, name and data size in a plain tar stream,
+/// and where its end-of-archive marker ends.
+fn tar_layout(tar: &[u8]) -> (Vec<(usize, String, usize)>, usize) {
+    let mut entries = Vec::new();
+    let mut at = 0;
+    while tar[at..at + 512].iter().any(|&b| b != 0) {
+        let name = String::from_utf8_lossy(&tar[at..at + 100])
+            .trim_end_matches('\0')
+            .to_string();
+        let field = std::str::from_utf8(&tar[at + 124..at + 136]).expect("octal size");
+        let size = usize::from_str_radix(field.trim_matches(['\0', ' ']), 8).expect("octal size");
+        entries.push((at, name, size));
+        at += 512 + size.div_ceil(512) * 512;
+    }
+    (entries, at + 1024)
+}
+
+#[test]
+fn a_tar_stream_cut_before_the_end_of_its_marker_is_refused() {
+    if !crate::common::have("tar") {
+        return;
+    }
+    let env = env_with_a_release();
+    cut_tree(&env);
+    let tar = sh(&env, "tar -C cut -cf - .");
+    let (entries, end) = tar_layout(&tar);
+    assert_eq!(entries.len(), 5, "{entries:?}");
+    // Where each cut is, and what the refusal says of it.
+    let mut cuts: Vec<(usize, String)> = Vec::new();
+    for (i, (at, name, size)) in entries.iter().enumerate() {
+        let (at, size) = (*at, *size);
+        if i > 0 {
+            let before = &entries[i - 1].1;
+            cuts.push((
+                at,
+                format!("after tar entry '{before}', without the end-of-archive marker"),
+            ));
+            for inside in [1, 100, 511] {
+                cuts.push((
+                    at + inside,
+                    format!("inside the header after tar entry '{before}'"),
+                ));
+            }
+        }
+        for inside in [
+            1,
+            size / 2,
+            size.saturating_sub(1),
+            (size.div_ceil(512) * 512).saturating_sub(1),
+        ] {
+            if inside > 0 && size > 0 {
+                cuts.push((at + 512 + inside, format!("inside tar entry '{name}'")));
+            }
+        }
+    }
+    let last = &entries[entries.len() - 1].1;
+    cuts.push((end - 1024, format!("after tar entry '{last}', without")));
+    for inside in [1, 511] {
+        cuts.push((end - 1024 + inside, format!("after tar entry '{last}'")));
+    }
+    for inside in [0, 1, 511] {
+        cuts.push((
+            end - 512 + inside,
+            format!("after tar entry '{last}', inside its end-of-archive marker"),
+        ));
+    }
+    let objects = object_count(&env);
+    for (cut, said) in &cuts {
+        let run = rel_stdin_early_exit(&env, &["write-slug", "-"], &tar[..*cut]);
+        assert_eq!(run.code, 1, "cut at {cut}: {run:#?}");
+        run.fails_with("tar stream on standard input is cut short")
+            .fails_with(said)
+            .fails_with("nothing was stored");
+    }
+    assert_eq!(object_count(&env), objects);
+    // deploy and write-slug -n too, at entry boundaries and inside data.
+    for (at, _, _) in &entries[1..] {
+        refused(&env, &tar[..*at], "cut short");
+        refused(&env, &tar[..at + 600], "cut short");
+    }
+    refused(&env, &tar[..end - 512], "cut short");
+    // The stream ends with its marker; the record's padding may follow.
+    let whole = env.rel_stdin(["write-slug", "-"], &tar[..end]).ok().line();
+    assert_eq!(env.rel_stdin(["write-slug", "-"], &tar).ok().line(), whole);
+    assert_eq!(write_slug(&env, "cut"), whole);
+    env.rel_stdin(["deploy", "-"], &tar[..end]).ok();
+    assert_eq!(current(&env).as_deref(), Some("v2"));
+}
+
+#[test]
+fn a_compressed_stream_is_read_whole_or_refused() {
+    let env = env_with_a_release();
+    cut_tree(&env);
+    let plain = sh(&env, "tar -C cut -cf - .");
+    let slug = write_slug(&env, "cut");
+    let (entries, _) = tar_layout(&plain);
+    let mut tools = 0;
+    for (tool, compress) in [("zstd", "zstd -q -c"), ("gzip", "gzip -c")] {
+        if !crate::common::have(tool) {
+            continue;
+        }
+        tools += 1;
+        // Whole, as tar writes it: read like the plain stream.
+        let whole = sh(&env, &format!("tar -C cut -cf - . | {compress}"));
+        let run = env.rel_stdin(["write-slug", "-"], &whole).ok();
+        assert_eq!(run.line(), slug, "{tool}");
+        // A whole frame of a cut tar stream.
+        for (at, _, _) in &entries[1..] {
+            let cut = sh(
+                &env,
+                &format!("tar -C cut -cf - . | head -c {at} | {compress}"),
+            );
+            refused(&env, &cut, "tar stream on standard input is cut short");
+        }
+        // A cut frame of a whole tar stream, up to its last byte.
+        for cut in [12, whole.len() / 2, whole.len() - 4, whole.len() - 1] {
+            refused(
+                &env,
+                &whole[..cut],
+                &format!("the {tool} stream on standard input is cut short"),
+            );
+        }
+    }
+    if crate::common::have("gzip") {
+        // What users hold: tar -z, and a gzip of several members.
+        let tgz = sh(&env, "tar -C cut -czf - .");
+        assert_eq!(env.rel_stdin(["write-slug", "-"], &tgz).ok().line(), slug);
+        let members = sh(
+            &env,
+            "tar -C cut -cf - . > t && head -c 1000 t | gzip -c && tail -c +1001 t | gzip -c",
+        );
+        assert_eq!(
+            env.rel_stdin(["write-slug", "-"], &members).ok().line(),
+            slug
+        );
+        env.rel_stdin(["deploy", "-"], &tgz).ok();
+        assert_eq!(current(&env).as_deref(), Some("v2"));
+    }
+    assert!(tools > 0, "neither zstd nor gzip is installed");
 }
