@@ -349,7 +349,10 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             if commands::is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("rel: error: {}", commands::one_line_error(&e));
+            // Names are quoted where they are said; no control byte of
+            // input reaches the terminal even where one was not.
+            let line = crate::quote::escape_controls(&commands::one_line_error(&e));
+            eprintln!("rel: error: {line}");
             ExitCode::from(1)
         }
     }

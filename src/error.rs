@@ -3,13 +3,15 @@
 //! to do, says what.
 
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::id::Id;
+use crate::quote::quote_name;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("could not {action} '{path}': {source}")]
+    #[error("could not {action} '{}': {source}", quote_name(path.as_os_str().as_bytes()))]
     Io {
         action: &'static str,
         path: PathBuf,

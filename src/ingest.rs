@@ -358,7 +358,7 @@ fn scan(
             };
             return Err(Error::refused(format!(
                 "'{}' is {what}, which a slug cannot hold; remove it or add it to {SLUGIGNORE}",
-                path.display()
+                show(path.as_os_str().as_bytes())
             )));
         };
         children.insert(name, node);
@@ -378,7 +378,7 @@ fn hash_file(path: &Path, size: u64) -> Result<Id> {
     if n != size {
         return Err(Error::refused(format!(
             "'{}' changed while rel was reading it",
-            path.display()
+            show(path.as_os_str().as_bytes())
         )));
     }
     Ok(Id::from(hasher.finalize()))

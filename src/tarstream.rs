@@ -76,6 +76,8 @@ pub struct TarStream<R> {
     /// Zero blocks in a row where a header was due.
     zeros: u32,
     meta: Vec<u8>,
+    /// How much of a pax header in `meta` [`Self::scan_pax`] has checked.
+    pax_scanned: usize,
     /// A long name (or pax header) waiting for the header it describes.
     long_name: Option<Vec<u8>>,
     pax: Option<Vec<u8>>,
@@ -98,6 +100,7 @@ impl<R: Read> TarStream<R> {
             filled: 0,
             zeros: 0,
             meta: Vec::new(),
+            pax_scanned: 0,
             long_name: None,
             pax: None,
             entry: None,
@@ -208,6 +211,9 @@ impl<R: Read> TarStream<R> {
                     *read += n;
                     let done = *read == *padded;
                     bytes = &bytes[n as usize..];
+                    if kind == Meta::Pax {
+                        self.scan_pax()?;
+                    }
                     if size > kind.cap() && self.meta.len() as u64 == kind.cap() {
                         return Err(self.too_long(kind, size));
                     }
@@ -229,6 +235,53 @@ impl<R: Read> TarStream<R> {
             }
         }
         Ok(())
+    }
+
+    /// Refuses a path or link target of a pax header that is being read as
+    /// soon as its record's length shows it is too long: the crate holds
+    /// the whole header in memory.
+    fn scan_pax(&mut self) -> Result<(), String> {
+        loop {
+            let rest = &self.meta[self.pax_scanned..];
+            // "LEN KEY=VALUE\n"; a malformed record is left to the parse.
+            let Some(space) = rest.iter().take(20).position(|&b| b == b' ') else {
+                return Ok(());
+            };
+            let Some(len) = std::str::from_utf8(&rest[..space])
+                .ok()
+                .and_then(|n| n.parse::<usize>().ok())
+            else {
+                return Ok(());
+            };
+            let Some(eq) = rest[space..].iter().position(|&b| b == b'=') else {
+                return Ok(());
+            };
+            let key = &rest[space + 1..space + eq];
+            let value_at = space + eq + 1;
+            let Some(value_len) = len.checked_sub(value_at + 1) else {
+                return Ok(());
+            };
+            let what = match key {
+                b"path" | b"GNU.sparse.name" => "a path",
+                b"linkpath" => "a link target",
+                _ => "",
+            };
+            if !what.is_empty() && value_len > MAX_PATH {
+                // Enough of it to show, as `shown` cuts it.
+                if rest.len() < value_at + 101 {
+                    return Ok(());
+                }
+                let value = &rest[value_at..rest.len().min(value_at + value_len)];
+                return Err(format!(
+                    "tar entry '{}' has {what} of {value_len} bytes in its pax header, longer than a path can be ({MAX_PATH} bytes); nothing was stored",
+                    shown(value)
+                ));
+            }
+            if len > rest.len() || len == 0 {
+                return Ok(());
+            }
+            self.pax_scanned += len;
+        }
     }
 
     fn too_long(&self, kind: Meta, size: u64) -> String {
@@ -370,6 +423,7 @@ impl<R: Read> TarStream<R> {
             let padded = padded(size)
                 .ok_or_else(|| overflow(&format!("the tar entry after {}", self.last()), size))?;
             self.meta.clear();
+            self.pax_scanned = 0;
             self.state = State::Meta {
                 kind,
                 size,

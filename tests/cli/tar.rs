@@ -538,3 +538,159 @@ fn a_compressed_stream_is_read_whole_or_refused() {
     }
     assert!(tools > 0, "neither zstd nor gzip is installed");
 }
+
+/// Asserts that an error line holds no control byte but its newline.
+#[track_caller]
+fn no_control_bytes(run: &crate::common::Run) {
+    let line = run.stderr.trim_end_matches('\n');
+    assert!(
+        !line.chars().any(char::is_control),
+        "a control byte reached the terminal: {:?}",
+        run.stderr
+    );
+}
+
+#[test]
+fn control_bytes_in_names_never_reach_the_terminal() {
+    let env = env_with_a_release();
+    let title = r"\x1b]0;PWNED\x07";
+    let clear = r"\x1b[2J";
+    for (entries, shown) in [
+        // An entry name, a hard link's target, an absolute path.
+        (
+            format!("add('{title}', tarfile.FIFOTYPE)"),
+            r#"'"\033]0;PWNED\007"'"#,
+        ),
+        (format!("add('hl', L, link='{clear}')"), r#"'"\033[2J"'"#),
+        (format!("add('/{clear}x', data=b'x')"), r#"'"/\033[2Jx"'"#),
+    ] {
+        let Some(tar) = crafted(&entries) else {
+            return;
+        };
+        refused(&env, &tar, shown);
+        let run = env.rel_stdin(["write-slug", "-"], &tar).code(1);
+        no_control_bytes(&run);
+    }
+    // A directory's fifo.
+    let name = "bad/\u{1b}]0;PWNED\u{7}";
+    env.write("bad/ok.txt", "fine\n");
+    sh(&env, &format!("mkfifo '{name}'"));
+    let run = env.rel(["write-slug", "../bad"]).code(1);
+    let run = run.fails_with(r"\033]0;PWNED\007");
+    no_control_bytes(&run);
+    // And what no message quotes: the error line is escaped as a whole.
+    let run = env.rel(["write-slug", "../nowhere\u{1b}[2J"]).code(1);
+    let run = run.fails_with(r"nowhere\033[2J");
+    no_control_bytes(&run);
+    let slug = write_slug(&env, "src");
+    let run = env
+        .rel(["checkout-slug", &slug, "../out\u{1b}[2J/deeper/still"])
+        .code(1);
+    no_control_bytes(&run);
+}
+
+/// A stream of one entry with a name of `len` bytes ('n' repeated) in the
+/// given tarfile format, or with the name `name`.
+fn long_named(format: &str, name: &str) -> Option<Vec<u8>> {
+    let out = python(&format!(
+        r#"
+import io, sys, tarfile
+buf = io.BytesIO()
+t = tarfile.open(fileobj=buf, mode='w', format=tarfile.{format})
+ti = tarfile.TarInfo({name})
+ti.size = 2
+t.addfile(ti, io.BytesIO(b'hi'))
+t.close()
+sys.stdout.buffer.write(buf.getvalue())
+"#
+    ));
+    if out.is_none() {
+        eprintln!("skipping: python3 is not installed");
+    }
+    out
+}
+
+#[test]
+fn names_too_long_for_a_system_are_refused_while_reading() {
+    let env = env_with_a_release();
+    for format in ["GNU_FORMAT", "PAX_FORMAT"] {
+        // 50 MiB in one component: refused in a short line, naming its start.
+        let Some(tar) = long_named(format, "'n' * (50 << 20)") else {
+            return;
+        };
+        let shown = format!("'{}...'", "n".repeat(100));
+        refused(&env, &tar, &shown);
+        let run = rel_stdin_early_exit(&env, &["deploy", "-"], &tar);
+        assert!(run.stderr.len() < 400, "{format}: {}", run.stderr);
+        run.fails_with("longer than a path can be (4096 bytes)");
+        // One component over 255 bytes, and a path over 4096 in short ones.
+        let Some(tar) = long_named(format, "'d/' + 'c' * 256") else {
+            return;
+        };
+        refused(&env, &tar, "has a name of 256 bytes");
+        let Some(tar) = long_named(format, "'/'.join(['p' * 200] * 21)") else {
+            return;
+        };
+        refused(&env, &tar, "has a path of 4220 bytes");
+        // At the limits, it is stored.
+        let Some(tar) = long_named(format, "'/'.join(['q' * 255] * 16)") else {
+            return;
+        };
+        env.rel_stdin(["write-slug", "-"], &tar).ok();
+    }
+    // A symlink's target over 4096 bytes.
+    for format in ["GNU_FORMAT", "PAX_FORMAT"] {
+        let Some(tar) = python(&format!(
+            r#"
+import io, sys, tarfile
+buf = io.BytesIO()
+t = tarfile.open(fileobj=buf, mode='w', format=tarfile.{format})
+ti = tarfile.TarInfo('link')
+ti.type = tarfile.SYMTYPE
+ti.linkname = 't/' * 3000
+t.addfile(ti)
+t.close()
+sys.stdout.buffer.write(buf.getvalue())
+"#
+        )) else {
+            return;
+        };
+        refused(&env, &tar, "link target of 6000 bytes");
+    }
+}
+
+#[test]
+fn a_pax_size_that_is_not_a_size_is_refused_naming_its_entry() {
+    let env = env_with_a_release();
+    for (size, said) in [
+        ("-1", "tar entry 'odd.txt' has a pax size of '-1'"),
+        (
+            "100000000000000000000000000",
+            "tar entry 'odd.txt' has a pax size of '100000000000000000000000000'",
+        ),
+        (
+            "18446744073709551615",
+            "tar entry 'odd.txt' has a size of 18446744073709551615 bytes",
+        ),
+    ] {
+        let Some(tar) = python(&format!(
+            r#"
+import io, sys, tarfile
+buf = io.BytesIO()
+t = tarfile.open(fileobj=buf, mode='w', format=tarfile.PAX_FORMAT)
+ti = tarfile.TarInfo('first.txt')
+ti.size = 2
+t.addfile(ti, io.BytesIO(b'hi'))
+ti = tarfile.TarInfo('odd.txt')
+ti.size = 5
+ti.pax_headers = {{'size': '{size}'}}
+t.addfile(ti, io.BytesIO(b'hello'))
+t.close()
+sys.stdout.buffer.write(buf.getvalue())
+"#
+        )) else {
+            return;
+        };
+        refused(&env, &tar, said);
+    }
+}
