@@ -47,7 +47,7 @@ pub fn run(
     if meta.permissions().mode() & 0o111 == 0 {
         let _ = writeln!(
             sink,
-            "rel: warning: the {name} hook '{}' did not run because it is not executable; to run it: chmod +x '{}'",
+            "warning: the {name} hook '{}' did not run because it is not executable; to run it: chmod +x '{}'",
             path.display(),
             path.display()
         );

@@ -212,7 +212,7 @@ fn a_hook_without_its_execute_bit_is_skipped_with_a_warning() {
     let warning = |name: &str| {
         let path = format!("{}/{name}", dir.display());
         format!(
-            "rel: warning: the {name} hook '{path}' did not run because it is not executable; to run it: chmod +x '{path}'\n"
+            "warning: the {name} hook '{path}' did not run because it is not executable; to run it: chmod +x '{path}'\n"
         )
     };
     // Even with -q: a warning, not a status line. The release succeeds.
