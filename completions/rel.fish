@@ -224,6 +224,7 @@ complete -c rel -n "__fish_rel_using_subcommand write-release" -l by -d 'Who mak
 complete -c rel -n "__fish_rel_using_subcommand write-release" -s C -d 'Run as if rel was started in PATH' -r -F
 complete -c rel -n "__fish_rel_using_subcommand write-release" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
 complete -c rel -n "__fish_rel_using_subcommand write-release" -l copy-of -d 'Copy the slug, config and add-ons of REV (a rollback)' -r -f -a "(__fish_rel_revisions)"
+complete -c rel -n "__fish_rel_using_subcommand write-release" -l dirty -d 'The slug came from a work tree of --commit with uncommitted changes'
 complete -c rel -n "__fish_rel_using_subcommand write-release" -l no-hook -d 'Do not run the release hook'
 complete -c rel -n "__fish_rel_using_subcommand write-release" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
 complete -c rel -n "__fish_rel_using_subcommand write-release" -s h -l help -d 'Print help (see more with \'--help\')'

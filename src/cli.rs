@@ -58,8 +58,12 @@ pub enum Command {
     /// refused, and nothing is stored. The new release keeps the current
     /// config and add-ons; its change reads "Deploy" and seven hex digits of
     /// the commit (--commit, or HEAD when SOURCE is a git work tree), or of
-    /// the slug id. The release hook runs in the new checkout; if it
-    /// succeeds, the release becomes current and the restart hook runs.
+    /// the slug id. When SOURCE is a git work tree whose tracked files differ
+    /// from HEAD (uncommitted changes; untracked and ignored files do not
+    /// count), the change reads "Deploy 1a2b3c4-dirty", as git describe
+    /// --dirty, the manifest records dirty = true, and a warning says why.
+    /// The release hook runs in the new checkout; if it succeeds, the
+    /// release becomes current and the restart hook runs.
     ///
     /// A slug identical to the current release's makes no release and says
     /// so (exit status 0), unless --force. A SOURCE that holds no files (an

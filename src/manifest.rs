@@ -47,6 +47,10 @@ pub struct Release {
     pub status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
+    /// The slug came from a work tree of `commit` whose tracked files
+    /// differed from it (`git describe --dirty`): the slug is not that commit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dirty: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollback_of: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -72,6 +72,7 @@ fn new_release(
         by: author.by.clone(),
         created_at: author.at,
         commit: base.current.as_ref().and_then(|r| r.commit.clone()),
+        dirty: base.current.as_ref().is_some_and(|r| r.dirty),
         rollback_of: None,
         run_hook: true,
     })
@@ -486,10 +487,13 @@ pub fn rollback_changes_nothing(current: &Release, target: &Release) -> Option<S
 }
 
 /// A deploy of `slug`, unless it equals the current slug (and not `force`).
+/// A `dirty` slug came from a work tree of `commit` with changes to tracked
+/// files: its change reads `Deploy 1a2b3c4-dirty`, as `git describe --dirty`.
 pub fn deploy(
     store: &Store,
     slug: Id,
     commit: Option<String>,
+    dirty: bool,
     force: bool,
     author: &Author,
 ) -> Result<Plan> {
@@ -502,9 +506,11 @@ pub fn deploy(
         )));
     }
     let short = match &commit {
+        Some(c) if dirty => format!("{}-dirty", c.chars().take(7).collect::<String>()),
         Some(c) => c.chars().take(7).collect(),
         None => slug.short(),
     };
+    let dirty = dirty && commit.is_some();
     Ok(Plan::Release(NewRelease {
         slug: Some(slug),
         config: store.write_config(&base.config)?,
@@ -513,6 +519,7 @@ pub fn deploy(
         by: author.by.clone(),
         created_at: author.at,
         commit,
+        dirty,
         rollback_of: None,
         run_hook: true,
     }))

@@ -34,6 +34,8 @@ pub struct NewRelease {
     pub by: String,
     pub created_at: Timestamp,
     pub commit: Option<String>,
+    /// See [`Release::dirty`].
+    pub dirty: bool,
     pub rollback_of: Option<u64>,
     /// Run the release hook (`--no-hook` turns it off).
     pub run_hook: bool,
@@ -50,6 +52,7 @@ impl NewRelease {
             by,
             created_at,
             commit: of.commit.clone(),
+            dirty: of.dirty,
             rollback_of: Some(of.version),
             run_hook: true,
         }
@@ -253,6 +256,7 @@ pub fn write_release(
         config: new.config,
         status: Status::Succeeded,
         commit: new.commit,
+        dirty: new.dirty,
         rollback_of: new.rollback_of,
         output: None,
         addons: new.addons,

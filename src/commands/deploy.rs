@@ -76,6 +76,16 @@ fn git_head(dir: &Path) -> Option<String> {
     git_rev_parse(dir, "HEAD")
 }
 
+/// Whether the tracked files of the work tree `dir` differ from HEAD (staged
+/// or not), as `git describe --dirty` sees it. Untracked and ignored files
+/// (build output) do not count. False when git cannot tell.
+fn git_dirty(dir: &Path) -> bool {
+    git(dir)
+        .args(["status", "--porcelain", "--untracked-files=no"])
+        .output()
+        .is_ok_and(|out| out.status.success() && !out.stdout.is_empty())
+}
+
 /// Whether `rev` is a commit id as git prints it: 7 to 64 hex digits.
 pub fn is_commit_id(rev: &str) -> bool {
     (7..=64).contains(&rev.len()) && rev.bytes().all(|b| b.is_ascii_hexdigit())
@@ -99,12 +109,12 @@ fn resolve_commit(rev: &str, dir: &Path) -> Result<String> {
     )
 }
 
-/// `git rev-parse --verify REV` in `dir`.
-fn git_rev_parse(dir: &Path, rev: &str) -> Option<String> {
-    let out = std::process::Command::new("git")
+/// git run in `dir`, reading only: no index refresh written back.
+fn git(dir: &Path) -> std::process::Command {
+    let mut git = std::process::Command::new("git");
+    git.arg("--no-optional-locks")
         .arg("-C")
         .arg(dir)
-        .args(["rev-parse", "--verify", "-q", rev])
         // A deploy run from a git hook inherits GIT_DIR, which would name
         // the hook's repository instead of SOURCE's.
         .env_remove("GIT_DIR")
@@ -113,7 +123,14 @@ fn git_rev_parse(dir: &Path, rev: &str) -> Option<String> {
         .env_remove("GIT_OBJECT_DIRECTORY")
         .env_remove("GIT_COMMON_DIR")
         .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    git
+}
+
+/// `git rev-parse --verify REV` in `dir`.
+fn git_rev_parse(dir: &Path, rev: &str) -> Option<String> {
+    let out = git(dir)
+        .args(["rev-parse", "--verify", "-q", rev])
         .output()
         .ok()?;
     let head = String::from_utf8(out.stdout).ok()?.trim().to_string();
@@ -135,6 +152,15 @@ pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
         None if args.source.as_os_str() != "-" => git_head(&source_dir),
         None => None,
     };
+    // HEAD names the slug only when the tracked files are HEAD's.
+    let dirty = args.commit.is_none() && commit.is_some() && git_dirty(&source_dir);
+    if let (true, Some(head)) = (dirty, &commit) {
+        let short: String = head.chars().take(7).collect();
+        eprintln!(
+            "warning: '{}' has uncommitted changes to tracked files, so the slug is not commit {short}: it deploys as {short}-dirty (commit them for a deploy that names one commit)",
+            source_dir.display()
+        );
+    }
     let source = args.source.as_path();
     if !args.allow_empty && source.as_os_str() != "-" && holds_nothing(&source_dir) {
         return Err(empty_source(source, &source_dir));
@@ -152,7 +178,7 @@ pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
         human_size(store.slug_disk_size(&ingested.slug)?)
     ));
     let lock = ctx.lock(&store)?;
-    let plan = ops::deploy(&store, ingested.slug, commit, args.force, &who)?;
+    let plan = ops::deploy(&store, ingested.slug, commit, dirty, args.force, &who)?;
     let new = match plan {
         Plan::NoChange(why) => {
             ctx.status(format!("-----> Nothing to deploy: {why}"));

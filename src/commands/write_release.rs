@@ -34,6 +34,9 @@ pub struct WriteReleaseArgs {
     /// The source revision the slug was built from
     #[arg(long, value_name = "REV")]
     pub commit: Option<String>,
+    /// The slug came from a work tree of --commit with uncommitted changes
+    #[arg(long, requires = "commit")]
+    pub dirty: bool,
     /// Who makes the release (default: REL_BY, else user@host)
     #[arg(long, value_name = "WHO")]
     pub by: Option<String>,
@@ -88,6 +91,7 @@ pub fn run(ctx: &Ctx, args: WriteReleaseArgs) -> Result<ExitCode> {
             by,
             created_at,
             commit: None,
+            dirty: false,
             rollback_of: None,
             run_hook: true,
         },
@@ -99,6 +103,7 @@ pub fn run(ctx: &Ctx, args: WriteReleaseArgs) -> Result<ExitCode> {
             );
         }
         new.commit = Some(rev.to_ascii_lowercase());
+        new.dirty = args.dirty;
     }
     new.run_hook = !args.no_hook;
     let lock = ctx.lock(&store)?;

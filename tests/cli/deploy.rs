@@ -592,3 +592,124 @@ fn deploy_dash_on_a_terminal_says_to_pipe_a_tar_stream() {
     drop(term);
     assert!(manifests(&env).is_empty());
 }
+
+/// Runs git in `dir` with a pinned identity; its trimmed stdout.
+fn git_in(env: &Env, dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", env.path("."))
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn a_work_tree_with_changes_to_tracked_files_deploys_as_dirty() {
+    if !have("git") {
+        return;
+    }
+    let env = Env::new();
+    env.init();
+    let src = env.source("src", "one");
+    env.write("src/.gitignore", "*.log\n");
+    git_in(&env, &src, &["init", "-q"]);
+    git_in(&env, &src, &["add", "."]);
+    git_in(&env, &src, &["commit", "-q", "-m", "first"]);
+    let head = git_in(&env, &src, &["rev-parse", "HEAD"]);
+    let short = &head[..7];
+
+    // Untracked and ignored files (build output) leave the tree clean.
+    env.write("src/public/app.js", "built");
+    env.write("src/debug.log", "noise");
+    let run = env.rel(["deploy", "../src"]).ok();
+    assert!(!run.stderr.contains("warning"), "{run:#?}");
+    let info = json(&env.rel(["releases:info", "--json"]).ok());
+    assert_eq!(info["change"], format!("Deploy {short}"));
+    assert_eq!(info.get("dirty"), None);
+
+    // A changed tracked file: the change, the manifest and a warning say so.
+    env.write("src/index.html", "two");
+    let run = env.rel(["deploy", "../src"]).ok();
+    assert_eq!(
+        run.stderr.lines().next().unwrap(),
+        format!(
+            "warning: '{}' has uncommitted changes to tracked files, so the slug is not commit {short}: it deploys as {short}-dirty (commit them for a deploy that names one commit)",
+            env.path("app/../src").display()
+        )
+    );
+    let info = json(&env.rel(["releases:info", "--json"]).ok());
+    assert_eq!(info["change"], format!("Deploy {short}-dirty"));
+    assert_eq!(info["commit"], head.as_str());
+    assert_eq!(info["dirty"], true);
+    let toml = env.rel(["show-release", "v2"]).ok().stdout;
+    assert!(toml.contains("\ndirty = true\n"), "{toml}");
+    // The releases that keep its slug keep saying so.
+    env.rel(["config:set", "A=1"]).ok();
+    let info = json(&env.rel(["releases:info", "--json"]).ok());
+    assert_eq!(info["dirty"], true);
+
+    // Staged but not committed is dirty too; --commit names what it names.
+    env.write("src/lib/util.txt", "changed\n");
+    git_in(&env, &src, &["add", "lib/util.txt"]);
+    env.rel(["deploy", "../src"]).ok();
+    let info = json(&env.rel(["releases:info", "--json"]).ok());
+    assert_eq!(info["change"], format!("Deploy {short}-dirty"));
+    env.write("src/index.html", "three");
+    let run = env.rel(["deploy", "../src", "--commit", &head]).ok();
+    assert!(!run.stderr.contains("warning"), "{run:#?}");
+    let info = json(&env.rel(["releases:info", "--json"]).ok());
+    assert_eq!(info["change"], format!("Deploy {short}"));
+    assert_eq!(info.get("dirty"), None);
+
+    // Committed: clean again.
+    git_in(&env, &src, &["commit", "-q", "-am", "second"]);
+    env.write("src/index.html", "four");
+    git_in(&env, &src, &["commit", "-q", "-am", "third"]);
+    let head = git_in(&env, &src, &["rev-parse", "HEAD"]);
+    let run = env.rel(["deploy", "../src"]).ok();
+    assert!(!run.stderr.contains("warning"), "{run:#?}");
+    let info = json(&env.rel(["releases:info", "--json"]).ok());
+    assert_eq!(info["change"], format!("Deploy {}", &head[..7]));
+    // The plumbing records the same: write-release --dirty.
+    let slug = env.rel(["rev-parse", "--slug", "current"]).ok().line();
+    let config = env.rel(["rev-parse", "--config", "current"]).ok().line();
+    let v = env
+        .rel([
+            "write-release",
+            "--slug",
+            &slug,
+            "--config",
+            &config,
+            "--commit",
+            &head,
+            "--dirty",
+            "--change",
+            "Deploy x-dirty",
+        ])
+        .ok()
+        .line();
+    let toml = env.rel(["show-release", &v]).ok().stdout;
+    assert!(toml.contains("\ndirty = true\n"), "{toml}");
+    env.rel([
+        "write-release",
+        "--slug",
+        &slug,
+        "--config",
+        &config,
+        "--dirty",
+        "--change",
+        "x",
+    ])
+    .code(2);
+}
