@@ -144,7 +144,16 @@ impl Store {
             group: group.map(str::to_string),
             keep: None,
         };
+        // The directories made for the app are made durable, each in its parent.
+        let made: Vec<PathBuf> = app_dir
+            .ancestors()
+            .take_while(|a| !a.as_os_str().is_empty() && !a.exists())
+            .map(Path::to_path_buf)
+            .collect();
         fs::create_dir_all(app_dir).map_err(io_at("create", app_dir))?;
+        for dir in &made {
+            sync_parent(dir)?;
+        }
         let store = Store {
             app_dir: app_dir.to_path_buf(),
             dir: dir.clone(),
@@ -189,6 +198,9 @@ impl Store {
         if let Some(gid) = gid {
             chown_tree(&staging, None, Some(gid))?;
         }
+        // Its files were synced as they were written; its entries are synced
+        // here, before the rename makes it the store.
+        sync_dir(&staging)?;
         fs::rename(&staging, &dir).map_err(io_at("create", &dir))?;
         sync_dir(app_dir)?;
         Ok(store)

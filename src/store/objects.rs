@@ -8,8 +8,10 @@
 //! place, so a reader never sees a partial object; object files are read-only;
 //! every read verifies the content's hash and size while it streams, and the
 //! reader fails at the end of a corrupt object instead of returning its last
-//! bytes as good. Durability is not per object: a release commit calls
-//! [`Store::sync_all`] once before any manifest names new objects.
+//! bytes as good. Durability: a release commit makes new objects durable
+//! before any manifest names them, either one by one (a process's first
+//! few objects, each synced before it is named, then its fan directory and
+//! `objects/`) or with one [`Store::sync_all`] (a deploy's many).
 
 use std::cell::RefCell;
 use std::ffi::CString;
@@ -203,14 +205,11 @@ impl Store {
             Written::Files(files) => files,
             Written::Everything => return self.sync_all(),
         };
+        // The files themselves were synced before they were named (see
+        // `put_object`); their names are made durable here.
         let mut dirs: Vec<&Path> = files.iter().filter_map(|(_, p)| p.parent()).collect();
         dirs.sort_unstable();
         dirs.dedup();
-        for (_, path) in &files {
-            File::open(path)
-                .and_then(|f| f.sync_all())
-                .map_err(io_at("sync", path))?;
-        }
         for dir in dirs {
             crate::store::sync_dir(dir)?;
         }
@@ -257,15 +256,19 @@ impl Store {
     /// pack when one is open (see `odb`), else an unnamed file in its fan
     /// directory linked to its name, else a file in `tmp/` renamed. An
     /// object that appears meanwhile (a concurrent writer) is as good.
+    /// One of a process's first few loose objects is synced before it is
+    /// named, so that a power cut never leaves its name on data the disk
+    /// lost (a name that a later writer would take for the object); the
+    /// many objects of a deploy are synced at once instead, by `syncfs`.
     fn put_object(&self, id: &Id, kind: Kind, size: u64, encoded: &[u8]) -> Result<()> {
         if self.pack_put(id, kind, size, encoded)? {
             self.known.ours(id);
             return Ok(());
         }
-        self.unsynced.object(id, self.object_path(id));
+        let sync = self.unsynced.object(id, self.object_path(id));
         self.known.ours(id);
         if UNNAMED_FILES.load(Ordering::Relaxed) {
-            match self.link_unnamed(id, encoded) {
+            match self.link_unnamed(id, encoded, sync) {
                 Ok(true) => return Ok(()),
                 Ok(false) => UNNAMED_FILES.store(false, Ordering::Relaxed),
                 Err(e) => return Err(e),
@@ -275,6 +278,9 @@ impl Store {
         let result = (|| {
             let mut file = self.create_file(&tmp, self.read_only_mode(false))?;
             file.write_all(encoded).map_err(io_at("write", &tmp))?;
+            if sync {
+                file.sync_all().map_err(io_at("sync", &tmp))?;
+            }
             drop(file);
             let dest = self.object_path(id);
             if let Some(fan) = dest.parent() {
@@ -290,7 +296,7 @@ impl Store {
 
     /// The `O_TMPFILE` way of [`put_object`](Self::put_object). `Ok(false)`:
     /// not supported here, use the other way.
-    fn link_unnamed(&self, id: &Id, encoded: &[u8]) -> Result<bool> {
+    fn link_unnamed(&self, id: &Id, encoded: &[u8], sync: bool) -> Result<bool> {
         let dir = self.objects_fd()?;
         let hex = id.to_hex();
         let fan = CString::new(&hex[..2]).expect("hex has no NUL");
@@ -336,6 +342,9 @@ impl Store {
                 .map_err(io_at("change the owner of", &path))?;
         }
         file.write_all(encoded).map_err(io_at("write", &path))?;
+        if sync {
+            file.sync_all().map_err(io_at("sync", &path))?;
+        }
         // Linking the descriptor itself (AT_EMPTY_PATH) skips resolving a
         // /proc path; older kernels allow it only with CAP_DAC_READ_SEARCH,
         // so it is tried until refused.
@@ -991,12 +1000,16 @@ impl ObjectWriter<'_> {
         }
         let enc = self.encoder.take().expect("encoder lives until finish");
         let out = enc.finish().map_err(io_at("write", &self.tmp))?;
-        out.finish().map_err(io_at("write", &self.tmp))?;
+        let file = out.finish().map_err(io_at("write", &self.tmp))?;
         let dest = match staging {
             Some(staging) => staging.path_for(self.store, &id)?,
             None => {
                 let dest = self.store.object_path(&id);
-                self.store.unsynced.object(&id, dest.clone());
+                // Synced before it is named, as in `put_object`; a large
+                // object always (its data is most of a sync's work anyway).
+                if self.store.unsynced.object(&id, dest.clone()) || self.size >= LARGE_FILE {
+                    file.sync_all().map_err(io_at("sync", &self.tmp))?;
+                }
                 self.store.known.ours(&id);
                 if let Some(fan) = dest.parent() {
                     self.store.create_dir(fan)?;
@@ -1319,7 +1332,9 @@ impl Unsynced {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn object(&self, id: &Id, path: PathBuf) {
+    /// Notes an object about to be written: true when it is one of the
+    /// few, which its writer syncs before naming it.
+    fn object(&self, id: &Id, path: PathBuf) -> bool {
         let mut state = self.lock();
         match &mut *state {
             Written::Nothing => *state = Written::Files(vec![(*id, path)]),
@@ -1327,6 +1342,7 @@ impl Unsynced {
             Written::Files(_) => *state = Written::Everything,
             Written::Everything => {}
         }
+        matches!(*state, Written::Files(_))
     }
 
     fn everything(&self) {

@@ -110,7 +110,7 @@ struct Meta {
     ctime: SystemTime,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Node {
     body: Body,
     meta: Meta,
@@ -137,7 +137,7 @@ impl Node {
 }
 
 /// The state behind the mount, shared with the test that drives it.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct State {
     nodes: HashMap<u64, Node>,
     next_ino: u64,
@@ -177,6 +177,42 @@ impl Disk {
     /// Turns the power off now (if it is not already).
     pub fn cut(&self) {
         self.lock().dead = true;
+    }
+
+    /// A copy, to write back differently.
+    pub fn copy(&self) -> Disk {
+        Disk(Arc::new(Mutex::new(self.lock().clone())))
+    }
+
+    /// The disk wrote back every directory before the cut, and no file
+    /// data: names of files whose data is lost (ext4's zero-length files).
+    pub fn write_back_dirs(&self) {
+        for n in self.lock().nodes.values_mut() {
+            if matches!(n.body, Body::Dir(_)) {
+                n.sync();
+            }
+        }
+    }
+
+    /// The disk wrote back some of what was not synced on its own before the
+    /// cut, as a kernel's writeback does in any order: each inode, picked
+    /// by `seed`, is made durable as it was at the cut (its data as far as
+    /// it was written, or its entries).
+    pub fn write_back_some(&self, seed: u64) {
+        let mut state = self.lock();
+        let mut rng = seed | 1;
+        let mut inos: Vec<u64> = state.nodes.keys().copied().collect();
+        inos.sort_unstable();
+        for ino in inos {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            if rng & 1 == 1
+                && let Some(n) = state.nodes.get_mut(&ino)
+            {
+                n.sync();
+            }
+        }
     }
 
     /// Writes what the disk holds (the durable image reachable from the
