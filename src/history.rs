@@ -170,13 +170,6 @@ pub fn newest(store: &Store, limit: Option<usize>) -> Vec<(u64, Result<Release>)
         .collect()
 }
 
-/// The versions whose manifests cannot be read, oldest first; reads them all.
-pub fn unreadable(store: &Store) -> Vec<u64> {
-    (1..=latest_version(store))
-        .filter(|&v| store.read_release(v).is_err())
-        .collect()
-}
-
 /// `v1, v2, v3` for a list of versions, at most five named.
 pub fn version_list(versions: &[u64]) -> String {
     let mut s = versions

@@ -20,10 +20,34 @@ use std::path::PathBuf;
 
 use crate::error::{Error, Result, io_at};
 use crate::id::Id;
+use crate::manifest::Release;
 use crate::store::Store;
 
 /// The first line of the record.
 pub const HEADER: &str = "rel-pruned 1";
+
+/// Where a release's slug is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlugState {
+    /// In the store, or the release has none.
+    Present,
+    /// Removed by gc, as the record says (or, in a store without a record,
+    /// simply absent).
+    Pruned,
+    /// Absent, but gc did not prune it: damage that `rel fsck` names.
+    Missing,
+}
+
+/// Where `release`'s slug is; `record` is the store's prune record, read
+/// once by the caller.
+pub fn slug_state(store: &Store, record: Option<&PruneRecord>, release: &Release) -> SlugState {
+    match (release.slug, record) {
+        (Some(slug), _) if store.slug_present(&slug) => SlugState::Present,
+        (None, _) => SlugState::Present,
+        (Some(slug), Some(record)) if !record.pruned(release.version, &slug) => SlugState::Missing,
+        (Some(_), _) => SlugState::Pruned,
+    }
+}
 
 /// Pruned releases: version → the slug id gc removed for it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

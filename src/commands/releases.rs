@@ -9,6 +9,7 @@ use super::Ctx;
 use super::show_release::ReleaseJson;
 use crate::history;
 use crate::manifest::Release;
+use crate::pruned::{PruneRecord, SlugState, slug_state};
 use crate::store::Store;
 
 /// `--date`; without it, When is relative under 24 hours, else local time
@@ -43,14 +44,18 @@ pub struct ReleasesArgs {
     pub date: Option<DateStyle>,
 }
 
-/// The change as listed: failed and pruned releases say so.
-pub fn change_label(store: &Store, r: &Release) -> String {
+/// The change as listed: failed and pruned releases say so, and so does one
+/// whose slug went missing without gc pruning it. `record` is the store's
+/// prune record.
+pub fn change_label(store: &Store, record: Option<&PruneRecord>, r: &Release) -> String {
     let mut s = r.change.clone();
     if !r.succeeded() {
         s.push_str(" (failed)");
     }
-    if r.slug.is_some_and(|slug| !store.slug_present(&slug)) {
-        s.push_str(" (pruned)");
+    match slug_state(store, record, r) {
+        SlugState::Present => {}
+        SlugState::Pruned => s.push_str(" (pruned)"),
+        SlugState::Missing => s.push_str(" (slug missing; run 'rel fsck')"),
     }
     s
 }
@@ -122,12 +127,14 @@ pub fn run(ctx: &Ctx, args: ReleasesArgs) -> Result<ExitCode> {
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
+    // A damaged record is fsck's to report; here it only marks.
+    let record = store.read_pruned().ok().flatten();
     let rows: Vec<[String; 4]> = releases
         .iter()
         .map(|(v, r)| match r {
             Ok(r) => [
                 r.name(),
-                change_label(&store, r),
+                change_label(&store, record.as_ref(), r),
                 r.by.clone(),
                 when(r, args.date),
             ],

@@ -55,7 +55,12 @@ pub fn run(ctx: &Ctx, args: ReleasesInfoArgs) -> Result<ExitCode> {
     } else {
         writeln!(out, "=== Release {}", r.name())?;
         let label = |k: &str| format!("{:<13}", format!("{k}:"));
-        writeln!(out, "{}{}", label("Change"), change_label(&store, &r))?;
+        writeln!(
+            out,
+            "{}{}",
+            label("Change"),
+            change_label(&store, store.read_pruned().ok().flatten().as_ref(), &r)
+        )?;
         writeln!(out, "{}{}", label("By"), r.by)?;
         writeln!(out, "{}{}", label("When"), when(&r, args.date))?;
         let addons: Vec<&str> = r.addons.iter().map(|a| a.plan.as_str()).collect();

@@ -6,6 +6,7 @@ use clap::Args;
 
 use super::Ctx;
 use crate::history;
+use crate::pruned::{SlugState, slug_state};
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {}
@@ -55,7 +56,13 @@ pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<ExitCode> {
             "{lag}; run 'rel activate current' (or 'rel fsck --repair')"
         ));
     }
-    let unreadable = history::unreadable(&store);
+    // Every manifest, oldest first.
+    let mut all = history::newest(&store, None);
+    all.reverse();
+    let unreadable: Vec<u64> = all
+        .iter()
+        .filter_map(|(v, r)| r.is_err().then_some(*v))
+        .collect();
     if !unreadable.is_empty() {
         let manifests = if unreadable.len() == 1 {
             "the manifest"
@@ -65,6 +72,24 @@ pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<ExitCode> {
         problems.push(format!(
             "{manifests} of {} cannot be read; run 'rel fsck'",
             history::version_list(&unreadable)
+        ));
+    }
+    let record = store.read_pruned().ok().flatten();
+    let missing: Vec<u64> = all
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok())
+        .filter(|r| slug_state(&store, record.as_ref(), r) == SlugState::Missing)
+        .map(|r| r.version)
+        .collect();
+    if !missing.is_empty() {
+        let (slugs, are, them) = if missing.len() == 1 {
+            ("the slug", "is", "it")
+        } else {
+            ("the slugs", "are", "them")
+        };
+        problems.push(format!(
+            "{slugs} of {} {are} missing, and gc did not prune {them}; run 'rel fsck'",
+            history::version_list(&missing)
         ));
     }
     if let Some(cur) = current.as_ref()

@@ -96,6 +96,21 @@ fn a_slug_whose_root_tree_is_deleted_is_a_problem() {
     // v3's slug was kept: its root tree going missing is damage.
     fs::remove_file(object_path(&env, &slugs[2])).unwrap();
     fsck_names(&env, &["v3", &slugs[2], "missing"]);
+    // releases and status tell it from the pruned ones.
+    let releases = env.rel(["releases"]).ok().stdout;
+    let row = releases.lines().find(|l| l.starts_with("v3")).unwrap();
+    assert!(
+        row.contains("(slug missing; run 'rel fsck')") && !row.contains("pruned"),
+        "{releases}"
+    );
+    assert_eq!(releases.matches("(pruned)").count(), 2, "{releases}");
+    let status = env.rel(["status"]).ok().stdout;
+    assert!(
+        status.contains(
+            "Out of sync: the slug of v3 is missing, and gc did not prune it; run 'rel fsck'"
+        ),
+        "{status}"
+    );
 }
 
 #[test]
