@@ -76,11 +76,26 @@ _rel() {
             rel,init)
                 cmd="rel__subcmd__init"
                 ;;
+            rel,list-objects)
+                cmd="rel__subcmd__list__subcmd__objects"
+                ;;
             rel,ls-slug)
                 cmd="rel__subcmd__ls__subcmd__slug"
                 ;;
+            rel,missing-objects)
+                cmd="rel__subcmd__missing__subcmd__objects"
+                ;;
+            rel,pack-objects)
+                cmd="rel__subcmd__pack__subcmd__objects"
+                ;;
+            rel,push)
+                cmd="rel__subcmd__push"
+                ;;
             rel,read-config)
                 cmd="rel__subcmd__read__subcmd__config"
+                ;;
+            rel,receive-pack)
+                cmd="rel__subcmd__receive__subcmd__pack"
                 ;;
             rel,releases)
                 cmd="rel__subcmd__releases"
@@ -96,6 +111,9 @@ _rel() {
                 ;;
             rel,rollback)
                 cmd="rel__subcmd__rollback"
+                ;;
+            rel,serve)
+                cmd="rel__subcmd__serve"
                 ;;
             rel,show-release)
                 cmd="rel__subcmd__show__subcmd__release"
@@ -125,7 +143,7 @@ _rel() {
 
     case "${cmd}" in
         rel)
-            opts="-C -q -h -V --lock-timeout --quiet --help --version init deploy releases config config:get config:set config:unset addons addons:add addons:remove addons:upgrade addons:downgrade status write-slug cat-object write-config fsck gc generate releases:info releases:output rollback exec diff write-release show-release rev-parse activate ls-slug checkout-slug export-slug read-config"
+            opts="-C -q -h -V --lock-timeout --quiet --help --version init deploy releases config config:get config:set config:unset addons addons:add addons:remove addons:upgrade addons:downgrade status push serve write-slug cat-object write-config fsck gc list-objects missing-objects pack-objects receive-pack generate releases:info releases:output rollback exec diff write-release show-release rev-parse activate ls-slug checkout-slug export-slug read-config"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -690,6 +708,28 @@ _rel() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rel__subcmd__list__subcmd__objects)
+            opts="-C -q -h --lock-timeout --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rel__subcmd__ls__subcmd__slug)
             opts="-r -z -C -q -h --lock-timeout --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -712,6 +752,92 @@ _rel() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rel__subcmd__missing__subcmd__objects)
+            opts="-C -q -h --lock-timeout --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rel__subcmd__pack__subcmd__objects)
+            opts="-C -q -h --lock-timeout --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rel__subcmd__push)
+            opts="-j -C -q -h --release --with-config --jobs --no-restart --ssh --rel --lock-timeout --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --release)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rel__subcmd__read__subcmd__config)
             opts="-z -C -q -h --lock-timeout --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -719,6 +845,32 @@ _rel() {
                 return 0
             fi
             case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rel__subcmd__receive__subcmd__pack)
+            opts="-C -q -h --slug --lock-timeout --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --slug)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -864,6 +1016,28 @@ _rel() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rel__subcmd__serve)
+            opts="-C -q -h --lock-timeout --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rel__subcmd__show__subcmd__release)
             opts="-C -q -h --json --lock-timeout --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -931,7 +1105,7 @@ _rel() {
             return 0
             ;;
         rel__subcmd__write__subcmd__release)
-            opts="-C -q -h --slug --config --addon --change --commit --dirty --by --no-hook --lock-timeout --quiet --help --copy-of"
+            opts="-C -q -h --slug --config --addon --base --change --commit --by --no-hook --lock-timeout --quiet --help --copy-of"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -946,6 +1120,10 @@ _rel() {
                     return 0
                     ;;
                 --addon)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1083,7 +1261,7 @@ _rel_revision_slot() {
         revpos="1 2"
         ;;
     write-release)
-        takes=" --slug --config --addon --change --commit --by --copy-of"
+        takes=" --slug --config --addon --base --change --commit --by --copy-of"
         revopts="--copy-of"
         revpos=""
         ;;

@@ -42,11 +42,17 @@ complete -c rel -n "__fish_rel_needs_command" -f -a "addons:remove" -d 'Remove a
 complete -c rel -n "__fish_rel_needs_command" -f -a "addons:upgrade" -d 'Move an add-on to another plan, making a new release'
 complete -c rel -n "__fish_rel_needs_command" -f -a "addons:downgrade" -d 'Move an add-on to another plan, making a new release'
 complete -c rel -n "__fish_rel_needs_command" -f -a "status" -d 'Show the current release and anything out of sync'
+complete -c rel -n "__fish_rel_needs_command" -f -a "push" -d 'Promote a release\'s slug to other app directories, here or over ssh'
+complete -c rel -n "__fish_rel_needs_command" -f -a "serve" -d 'Serve rel push and read-only requests for a deploy key (forced command)'
 complete -c rel -n "__fish_rel_needs_command" -f -a "write-slug" -d 'Store a directory or tar stream as a slug and print its id'
 complete -c rel -n "__fish_rel_needs_command" -f -a "cat-object" -d 'Print an object\'s kind, size or content'
 complete -c rel -n "__fish_rel_needs_command" -f -a "write-config" -d 'Store KEY=VALUE lines from standard input as a config and print its id'
 complete -c rel -n "__fish_rel_needs_command" -f -a "fsck" -d 'Verify every object, manifest and reference in the store'
 complete -c rel -n "__fish_rel_needs_command" -f -a "gc" -d 'Delete objects and checkouts that no kept release needs'
+complete -c rel -n "__fish_rel_needs_command" -f -a "list-objects" -d 'Print the id of every object a slug needs, one a line'
+complete -c rel -n "__fish_rel_needs_command" -f -a "missing-objects" -d 'Print which of the object ids on standard input the store lacks'
+complete -c rel -n "__fish_rel_needs_command" -f -a "pack-objects" -d 'Write the objects named on standard input as a pack stream'
+complete -c rel -n "__fish_rel_needs_command" -f -a "receive-pack" -d 'Store the objects of a pack stream read from standard input'
 complete -c rel -n "__fish_rel_needs_command" -f -a "generate" -d 'Write man pages or shell completions into a directory, for packagers'
 complete -c rel -n "__fish_rel_needs_command" -f -a "releases:info" -d 'Show one release'
 complete -c rel -n "__fish_rel_needs_command" -f -a "releases:output" -d 'Print what the release hook printed for a release'
@@ -142,6 +148,20 @@ complete -c rel -n "__fish_rel_using_subcommand status" -s C -d 'Run as if rel w
 complete -c rel -n "__fish_rel_using_subcommand status" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
 complete -c rel -n "__fish_rel_using_subcommand status" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
 complete -c rel -n "__fish_rel_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rel -n "__fish_rel_using_subcommand push" -l release -d 'The release whose slug is promoted' -r
+complete -c rel -n "__fish_rel_using_subcommand push" -s j -l jobs -d 'Prepare up to N destinations at once' -r
+complete -c rel -n "__fish_rel_using_subcommand push" -l ssh -d 'Run CMD (a shell command line) in place of ssh' -r
+complete -c rel -n "__fish_rel_using_subcommand push" -l rel -d 'The rel binary on remote hosts' -r
+complete -c rel -n "__fish_rel_using_subcommand push" -s C -d 'Run as if rel was started in PATH' -r -F
+complete -c rel -n "__fish_rel_using_subcommand push" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
+complete -c rel -n "__fish_rel_using_subcommand push" -l with-config -d 'Also replace each destination\'s config vars with the release\'s'
+complete -c rel -n "__fish_rel_using_subcommand push" -l no-restart -d 'Do not run the restart hooks'
+complete -c rel -n "__fish_rel_using_subcommand push" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
+complete -c rel -n "__fish_rel_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rel -n "__fish_rel_using_subcommand serve" -s C -d 'Run as if rel was started in PATH' -r -F
+complete -c rel -n "__fish_rel_using_subcommand serve" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
+complete -c rel -n "__fish_rel_using_subcommand serve" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
+complete -c rel -n "__fish_rel_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rel -n "__fish_rel_using_subcommand write-slug" -s C -d 'Run as if rel was started in PATH' -r -F
 complete -c rel -n "__fish_rel_using_subcommand write-slug" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
 complete -c rel -n "__fish_rel_using_subcommand write-slug" -s n -l dry-run -d 'Only compute the slug id; store nothing (works outside a store)'
@@ -172,6 +192,23 @@ complete -c rel -n "__fish_rel_using_subcommand gc" -l lock-timeout -d 'Fail ins
 complete -c rel -n "__fish_rel_using_subcommand gc" -s n -l dry-run -d 'Say what would be deleted, delete nothing'
 complete -c rel -n "__fish_rel_using_subcommand gc" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
 complete -c rel -n "__fish_rel_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rel -n "__fish_rel_using_subcommand list-objects" -s C -d 'Run as if rel was started in PATH' -r -F
+complete -c rel -n "__fish_rel_using_subcommand list-objects" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
+complete -c rel -n "__fish_rel_using_subcommand list-objects" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
+complete -c rel -n "__fish_rel_using_subcommand list-objects" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rel -n "__fish_rel_using_subcommand missing-objects" -s C -d 'Run as if rel was started in PATH' -r -F
+complete -c rel -n "__fish_rel_using_subcommand missing-objects" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
+complete -c rel -n "__fish_rel_using_subcommand missing-objects" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
+complete -c rel -n "__fish_rel_using_subcommand missing-objects" -s h -l help -d 'Print help'
+complete -c rel -n "__fish_rel_using_subcommand pack-objects" -s C -d 'Run as if rel was started in PATH' -r -F
+complete -c rel -n "__fish_rel_using_subcommand pack-objects" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
+complete -c rel -n "__fish_rel_using_subcommand pack-objects" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
+complete -c rel -n "__fish_rel_using_subcommand pack-objects" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rel -n "__fish_rel_using_subcommand receive-pack" -l slug -d 'Refuse the pack unless this slug (a tree id or unique prefix) is complete with it' -r
+complete -c rel -n "__fish_rel_using_subcommand receive-pack" -s C -d 'Run as if rel was started in PATH' -r -F
+complete -c rel -n "__fish_rel_using_subcommand receive-pack" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
+complete -c rel -n "__fish_rel_using_subcommand receive-pack" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
+complete -c rel -n "__fish_rel_using_subcommand receive-pack" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rel -n "__fish_rel_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -s C -d 'Run as if rel was started in PATH' -r -F
 complete -c rel -n "__fish_rel_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
 complete -c rel -n "__fish_rel_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
@@ -218,6 +255,7 @@ complete -c rel -n "__fish_rel_using_subcommand diff" -s h -l help -d 'Print hel
 complete -c rel -n "__fish_rel_using_subcommand write-release" -l slug -d 'The slug (tree id or unique prefix)' -r
 complete -c rel -n "__fish_rel_using_subcommand write-release" -l config -d 'The config (config id or unique prefix)' -r
 complete -c rel -n "__fish_rel_using_subcommand write-release" -l addon -d 'An add-on of the release, as NAME=PLAN (PLAN is SERVICE or SERVICE:PLAN)' -r
+complete -c rel -n "__fish_rel_using_subcommand write-release" -l base -d 'Keep the config (unless --config) and add-ons of REV; current before the first release means none' -r
 complete -c rel -n "__fish_rel_using_subcommand write-release" -l change -d 'The change description, as in "Deploy 1a2b3c4"' -r
 complete -c rel -n "__fish_rel_using_subcommand write-release" -l commit -d 'The source revision the slug was built from' -r
 complete -c rel -n "__fish_rel_using_subcommand write-release" -l by -d 'Who makes the release (default: REL_BY, else user@host)' -r

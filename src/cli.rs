@@ -168,6 +168,23 @@ pub enum Command {
     /// The current release, its checkout, the store's size, and each thing
     /// out of sync with the command that repairs it.
     Status(commands::status::StatusArgs),
+    /// Promote a release's slug to other app directories, here or over ssh
+    ///
+    /// Sends each destination (an app directory, or [USER@]HOST:PATH over
+    /// ssh) only the objects it lacks, as one pack verified there before
+    /// it is stored, and makes there a new release of the slug with the
+    /// destination's own config vars and add-ons (unless --with-config).
+    /// Every destination is prepared before any is activated; if one fails
+    /// to prepare, none is activated; if one fails to activate, every
+    /// destination this push switched is rolled back.
+    Push(commands::push::PushArgs),
+    /// Serve rel push and read-only requests for a deploy key (forced command)
+    ///
+    /// Made for the command= option of an authorized_keys line: runs the
+    /// request in SSH_ORIGINAL_COMMAND if it reads rel -C PATH COMMAND ARGS,
+    /// PATH is one of the DIRs or below one, and COMMAND is one that rel
+    /// push needs or one that only reads; refuses anything else.
+    Serve(commands::serve::ServeArgs),
 
     /// Store a directory or tar stream as a slug and print its id
     ///
@@ -246,6 +263,28 @@ pub enum Command {
     /// release output, or objects younger than the grace period. Releases
     /// whose slug is deleted are pruned: they cannot be rolled back to.
     Gc(commands::gc::GcArgs),
+    /// Print the id of every object a slug needs, one a line
+    ///
+    /// The slug's trees and blobs, each once, a tree before what it holds:
+    /// the input of missing-objects and pack-objects.
+    #[command(name = "list-objects")]
+    ListObjects(commands::list_objects::ListObjectsArgs),
+    /// Print which of the object ids on standard input the store lacks
+    #[command(name = "missing-objects")]
+    MissingObjects(commands::missing_objects::MissingObjectsArgs),
+    /// Write the objects named on standard input as a pack stream
+    ///
+    /// The stream is a pack file's bytes (see rel-store(5)) on standard
+    /// output, for rel receive-pack.
+    #[command(name = "pack-objects")]
+    PackObjects(commands::pack_objects::PackObjectsArgs),
+    /// Store the objects of a pack stream read from standard input
+    ///
+    /// Takes the lock, keeps the objects in a quarantine while it verifies
+    /// every one (and, with --slug, that the slug is complete), and only
+    /// then moves them into the store. Refused input stores nothing.
+    #[command(name = "receive-pack")]
+    ReceivePack(commands::receive_pack::ReceivePackArgs),
 
     /// Write man pages or shell completions into a directory, for packagers
     ///

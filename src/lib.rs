@@ -30,6 +30,7 @@ pub mod statcache;
 pub mod store;
 pub mod tarstream;
 pub mod time;
+pub mod transport;
 pub mod tree;
 
 pub use cli::run;

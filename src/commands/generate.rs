@@ -88,6 +88,15 @@ const EXTRA: &[(&str, &str)] = &[
     ("fsck", include_str!("../man/fsck.roff")),
     ("gc", include_str!("../man/gc.roff")),
     ("generate", include_str!("../man/generate.roff")),
+    ("push", include_str!("../man/push.roff")),
+    ("serve", include_str!("../man/serve.roff")),
+    ("list-objects", include_str!("../man/list-objects.roff")),
+    (
+        "missing-objects",
+        include_str!("../man/missing-objects.roff"),
+    ),
+    ("pack-objects", include_str!("../man/pack-objects.roff")),
+    ("receive-pack", include_str!("../man/receive-pack.roff")),
 ];
 
 /// Section 5 pages, wholly hand-written but for their title line.
@@ -123,6 +132,7 @@ pub const PORCELAIN: &[&str] = &[
     "exec",
     "diff",
     "status",
+    "push",
 ];
 
 /// The file name stem of a command's page: `releases:info` → `rel-releases-info`.

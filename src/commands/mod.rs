@@ -14,13 +14,19 @@ pub mod fsck;
 pub mod gc;
 pub mod generate;
 pub mod init;
+pub mod list_objects;
 pub mod ls_slug;
+pub mod missing_objects;
+pub mod pack_objects;
 pub mod progress;
+pub mod push;
+pub mod receive_pack;
 pub mod releases;
 pub mod releases_info;
 pub mod releases_output;
 pub mod rev_parse;
 pub mod rollback;
+pub mod serve;
 pub mod show_release;
 pub mod status;
 pub mod write_config;
@@ -222,6 +228,12 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Activate(a) => activate::run(&ctx, a),
         Command::Fsck(a) => fsck::run(&ctx, a),
         Command::Gc(a) => gc::run(&ctx, a),
+        Command::Push(a) => push::run(&ctx, a),
+        Command::Serve(a) => serve::run(&ctx, a),
+        Command::ListObjects(a) => list_objects::run(&ctx, a),
+        Command::MissingObjects(a) => missing_objects::run(&ctx, a),
+        Command::PackObjects(a) => pack_objects::run(&ctx, a),
+        Command::ReceivePack(a) => receive_pack::run(&ctx, a),
         Command::Generate(a) => generate::run(&ctx, a),
     }
 }

@@ -18,13 +18,21 @@ pub struct WriteReleaseArgs {
     #[arg(
         long,
         value_name = "ID",
-        required_unless_present = "copy_of",
+        required_unless_present_any = ["copy_of", "base"],
         conflicts_with = "copy_of"
     )]
     pub config: Option<String>,
     /// An add-on of the release, as NAME=PLAN (PLAN is SERVICE or SERVICE:PLAN)
-    #[arg(long = "addon", value_name = "NAME=PLAN", conflicts_with = "copy_of")]
+    #[arg(
+        long = "addon",
+        value_name = "NAME=PLAN",
+        conflicts_with_all = ["copy_of", "base"]
+    )]
     pub addons: Vec<String>,
+    /// Keep the config (unless --config) and add-ons of REV; current before
+    /// the first release means none
+    #[arg(long, value_name = "REV", conflicts_with = "copy_of")]
+    pub base: Option<String>,
     /// Copy the slug, config and add-ons of REV (a rollback)
     #[arg(long, value_name = "REV")]
     pub copy_of: Option<String>,
@@ -66,10 +74,23 @@ pub fn parse_addon(text: &str) -> Result<Addon> {
     })
 }
 
+/// The release `--base` names; None for `current` before the first release.
+fn base_release(
+    store: &crate::store::Store,
+    rev: &str,
+) -> Result<Option<crate::manifest::Release>> {
+    if rev == "current" {
+        return Ok(history::current_release(store)?);
+    }
+    Ok(Some(history::resolve_text(store, rev)?))
+}
+
 pub fn run(ctx: &Ctx, args: WriteReleaseArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let by = who(args.by.as_deref());
     let created_at = release_time()?;
+    // Taken before --base is read, so that no change slips in between.
+    let lock = ctx.lock(&store)?;
     let mut new = match &args.copy_of {
         Some(rev) => {
             let of = history::resolve_text(&store, rev)?;
@@ -81,12 +102,23 @@ pub fn run(ctx: &Ctx, args: WriteReleaseArgs) -> Result<ExitCode> {
                 .as_deref()
                 .map(|s| store.resolve_slug(s))
                 .transpose()?,
-            config: store.resolve_id(args.config.as_deref().unwrap_or_default())?,
-            addons: args
-                .addons
-                .iter()
-                .map(|a| parse_addon(a))
-                .collect::<Result<_>>()?,
+            config: match (&args.config, &args.base) {
+                (Some(id), _) => store.resolve_id(id)?,
+                (None, Some(rev)) => base_release(&store, rev)?
+                    .map(|r| Ok(r.config))
+                    .unwrap_or_else(|| store.write_config(&Default::default()))?,
+                (None, None) => anyhow::bail!("give --config ID or --base REV"),
+            },
+            addons: match &args.base {
+                Some(rev) => base_release(&store, rev)?
+                    .map(|r| r.addons)
+                    .unwrap_or_default(),
+                None => args
+                    .addons
+                    .iter()
+                    .map(|a| parse_addon(a))
+                    .collect::<Result<_>>()?,
+            },
             change: args.change.clone(),
             by,
             created_at,
@@ -106,7 +138,6 @@ pub fn run(ctx: &Ctx, args: WriteReleaseArgs) -> Result<ExitCode> {
         new.dirty = args.dirty;
     }
     new.run_hook = !args.no_hook;
-    let lock = ctx.lock(&store)?;
     let release =
         release::write_release(&store, &lock, new, &ctx.progress(), &mut ctx.hook_sink())?;
     // A failed release prints no version: there is nothing to activate,
