@@ -4,11 +4,14 @@
 //! back, up to the end of the stream.
 //!
 //! The receiver trusts nothing in it: it finds each object's end by
-//! decoding the object, takes the id from the hash of what it decoded, and
-//! keeps the object in a quarantine (`tmp/quarantine-…`) until the whole
-//! stream has been read and the slug it is said to complete is complete.
-//! Only then does any of it enter the store, so refused input (a flipped
-//! byte, a truncated stream, a missing blob) leaves the store as it was.
+//! decoding the object and takes the id from the hash of what it decoded.
+//! New small objects go into a pack being written in `tmp/` (the odb's
+//! [`PackWriter`]), large ones into a quarantine directory
+//! (`tmp/quarantine-…`), and nothing is published until the whole stream
+//! has been read and the slug it is said to complete is complete; so
+//! refused input (a flipped byte, a truncated stream, a missing blob)
+//! leaves the store as it was. The store's own layout then holds them as
+//! any other: the pack is published (index last), large objects are loose.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
@@ -20,12 +23,12 @@ use zstd::zstd_safe::{DCtx, InBuffer, OutBuffer, ResetDirective};
 use crate::error::{Error, Result, io_at};
 use crate::id::{Id, Kind};
 use crate::lock::LockGuard;
+use crate::odb::Location;
+use crate::odb::pack::{PACK_MAGIC, PACK_SIGNATURE as PACK_PAYLOAD, PackWriter, pack_header};
 use crate::store::Store;
+use crate::store::objects::SMALL_FILE;
 use crate::tree::{EntryKind, Tree};
 
-/// The skippable frame that starts a pack.
-const PACK_MAGIC: u32 = 0x184D_2A53;
-const PACK_PAYLOAD: &[u8] = b"rel-pack 1\n";
 /// The skippable frame that starts every object: `rel <kind> <size>`.
 const OBJECT_MAGIC: u32 = 0x184D_2A52;
 /// Trees and configs larger than this are refused: rel never makes one.
@@ -45,10 +48,7 @@ fn stream_path() -> &'static Path {
 
 /// Writes the objects `ids` of `store` as a pack stream to `out`.
 pub fn write_pack(store: &Store, ids: &[Id], out: &mut dyn Write) -> Result<PackStats> {
-    let mut header = Vec::with_capacity(8 + PACK_PAYLOAD.len());
-    header.extend_from_slice(&PACK_MAGIC.to_le_bytes());
-    header.extend_from_slice(&(PACK_PAYLOAD.len() as u32).to_le_bytes());
-    header.extend_from_slice(PACK_PAYLOAD);
+    let header = pack_header();
     out.write_all(&header)
         .map_err(io_at("write to", stream_path()))?;
     let mut stats = PackStats {
@@ -56,13 +56,18 @@ pub fn write_pack(store: &Store, ids: &[Id], out: &mut dyn Write) -> Result<Pack
         bytes: header.len() as u64,
     };
     for id in ids {
-        let path = store.object_path(id);
-        let mut file = match File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Error::MissingObject(*id)),
-            Err(e) => return Err(io_at("read", &path)(e)),
+        let at = store.locate(id)?;
+        let mut raw: Box<dyn Read> = match &at {
+            Location::Packed { pack, entry } => Box::new(pack.raw(entry)),
+            Location::Loose(path) => match File::open(path) {
+                Ok(f) => Box::new(f),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    return Err(Error::MissingObject(*id));
+                }
+                Err(e) => return Err(io_at("read", path)(e)),
+            },
         };
-        stats.bytes += copy(&mut file, out, &path)?;
+        stats.bytes += copy(&mut raw, out, at.path())?;
         stats.objects += 1;
     }
     out.flush().map_err(io_at("write to", stream_path()))?;
@@ -71,7 +76,7 @@ pub fn write_pack(store: &Store, ids: &[Id], out: &mut dyn Write) -> Result<Pack
 
 /// Copies a whole object file into the stream, telling a failing read
 /// (the store's fault) from a failing write (the receiver's).
-fn copy(from: &mut File, out: &mut dyn Write, path: &Path) -> Result<u64> {
+fn copy(from: &mut dyn Read, out: &mut dyn Write, path: &Path) -> Result<u64> {
     let mut buf = vec![0u8; 1 << 16];
     let mut total = 0;
     loop {
@@ -107,21 +112,17 @@ pub fn receive_pack(
     slug: Option<&Id>,
 ) -> Result<Received> {
     let quarantine = Quarantine::new(store)?;
+    let mut writer = PackWriter::create(store)?;
     let mut stream = Stream::new(input);
     stream.pack_header()?;
     let mut got: HashSet<Id> = HashSet::new();
     let mut trees: HashMap<Id, Vec<u8>> = HashMap::new();
+    let mut large: Vec<Id> = Vec::new();
     let mut dctx = DCtx::create();
     let mut out = vec![0u8; 1 << 17];
     let mut objects = 0u64;
+    let incoming = quarantine.dir.join("incoming");
     while let Some((kind, size, header)) = stream.object_header(objects)? {
-        let tmp = quarantine.dir.join("incoming");
-        let mut file = store.create_file(&tmp, store.read_only_mode(false))?;
-        file.write_all(&header).map_err(io_at("write", &tmp))?;
-        dctx.reset(ResetDirective::SessionOnly)
-            .map_err(|_| Error::refused("could not reset the zstd decoder"))?;
-        let mut hasher = kind.hasher();
-        let mut content = Vec::new();
         let keep = kind != Kind::Blob;
         if keep && size > SMALL_LIMIT {
             return Err(bad(
@@ -129,6 +130,21 @@ pub fn receive_pack(
                 format!("a {kind} of {size} bytes is too large"),
             ));
         }
+        // Small objects are held in memory for the pack; large ones go
+        // to a file of their own, as the store keeps them.
+        let mut encoded: Vec<u8> = Vec::new();
+        let mut file = None;
+        if size > SMALL_FILE {
+            let mut f = store.create_file(&incoming, store.read_only_mode(false))?;
+            f.write_all(&header).map_err(io_at("write", &incoming))?;
+            file = Some(f);
+        } else {
+            encoded.extend_from_slice(&header);
+        }
+        dctx.reset(ResetDirective::SessionOnly)
+            .map_err(|_| Error::refused("could not reset the zstd decoder"))?;
+        let mut hasher = kind.hasher();
+        let mut content = Vec::new();
         let mut decoded = 0u64;
         loop {
             let eof = stream.start == stream.end && !stream.fill()?;
@@ -146,8 +162,11 @@ pub fn receive_pack(
                     )
                 })?;
             let (used, made) = (inb.pos(), outb.pos());
-            file.write_all(&stream.buf[stream.start..stream.start + used])
-                .map_err(io_at("write", &tmp))?;
+            let raw = &stream.buf[stream.start..stream.start + used];
+            match &mut file {
+                Some(f) => f.write_all(raw).map_err(io_at("write", &incoming))?,
+                None => encoded.extend_from_slice(raw),
+            }
             stream.start += used;
             decoded += made as u64;
             if decoded > size {
@@ -170,8 +189,6 @@ pub fn receive_pack(
         if decoded != size {
             return Err(bad(objects, "it is shorter than its header says"));
         }
-        file.sync_all().map_err(io_at("sync", &tmp))?;
-        drop(file);
         let id = Id::from(hasher.finalize());
         if kind == Kind::Tree {
             Tree::decode(&content, &id).map_err(|e| match e {
@@ -180,22 +197,30 @@ pub fn receive_pack(
             })?;
             trees.insert(id, content);
         }
-        if got.insert(id) {
-            let dest = quarantine.path(&id);
-            fs::rename(&tmp, &dest).map_err(io_at("store", &dest))?;
-        } else {
-            fs::remove_file(&tmp).map_err(io_at("remove", &tmp))?;
+        let new = got.insert(id) && !store.has_object(&id);
+        match file {
+            Some(f) if new => {
+                f.sync_all().map_err(io_at("sync", &incoming))?;
+                let dest = quarantine.path(&id);
+                fs::rename(&incoming, &dest).map_err(io_at("store", &dest))?;
+                large.push(id);
+            }
+            Some(_) => fs::remove_file(&incoming).map_err(io_at("remove", &incoming))?,
+            None if new => {
+                writer.add(&id, kind, size, &encoded)?;
+            }
+            None => {}
         }
         objects += 1;
     }
     if let Some(slug) = slug {
         check_complete(store, slug, &trees, &got)?;
     }
-    let mut new = 0;
-    for id in &got {
-        if store.has_object(id) {
-            continue;
-        }
+    let mut new = writer.len() as u64;
+    if let Some(finished) = writer.finish(store)? {
+        finished.publish(store)?;
+    }
+    for id in &large {
         let to = store.object_path(id);
         if let Some(fan) = to.parent() {
             store.create_dir(fan)?;
@@ -204,7 +229,7 @@ pub fn receive_pack(
         fs::rename(&from, &to).map_err(io_at("store", &to))?;
         new += 1;
     }
-    if new > 0 {
+    if !large.is_empty() {
         store.sync_all()?;
     }
     Ok(Received {

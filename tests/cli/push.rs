@@ -405,3 +405,43 @@ echo "$v""#,
         "hello from staging\n"
     );
 }
+
+#[test]
+fn small_objects_arrive_as_one_pack_and_large_ones_loose_and_travel_on() {
+    let env = Env::new();
+    env.init();
+    env.source("src", "packed\n");
+    let big: String = (0..300_000).map(|i| format!("{i:x}")).collect();
+    assert!(big.len() > 1 << 20);
+    env.write("src/big.txt", &big);
+    env.rel(["deploy", "../src"]).ok();
+    for dest in ["prod", "dr"] {
+        env.rel_in(".", ["init", dest]).ok();
+    }
+    env.rel(["push", "../prod"]).ok();
+    let packs: Vec<_> = fs::read_dir(env.path("prod/.releases/objects/pack"))
+        .expect("a pack")
+        .map(|e| e.expect("entry").file_name().into_string().expect("utf-8"))
+        .collect();
+    assert_eq!(packs.len(), 2, "{packs:?}");
+    assert!(packs.iter().all(|p| p.starts_with("pack-")), "{packs:?}");
+    let blob = crate::fixtures::entry_id(&env, "current", "big.txt");
+    assert!(
+        env.path(&format!(
+            "prod/.releases/objects/{}/{}",
+            &blob[..2],
+            &blob[2..]
+        ))
+        .is_file(),
+        "the large blob is not loose"
+    );
+    // From the pack onwards: prod's packed objects are sent as they are.
+    let run = in_dir(&env, "prod", ["push", "../dr"]).ok();
+    assert_eq!(run.stdout, "../dr v1\n");
+    assert!(run.stderr.contains("(8 objects sent"), "{run:#?}");
+    assert_eq!(
+        fs::read_to_string(env.path("dr/current/big.txt")).expect("file"),
+        big
+    );
+    in_dir(&env, "dr", ["fsck"]).ok();
+}
