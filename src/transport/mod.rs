@@ -388,7 +388,14 @@ impl Step<'_> {
                 }
                 Err(e) => return Err(e),
             };
-        let release: Release = serde_json::from_slice(&reply.stdout).map_err(|e| {
+        /// What push reads of `show-release --json` (a newer rel may say more).
+        #[derive(serde::Deserialize)]
+        struct Current {
+            version: u64,
+            slug: Option<Id>,
+            config: Id,
+        }
+        let release: Current = serde_json::from_slice(&reply.stdout).map_err(|e| {
             Error::refused(format!(
                 "{}: its current release is unreadable ({e}); is its rel the same version as this one?",
                 dest.text
