@@ -1105,7 +1105,7 @@ _rel() {
             return 0
             ;;
         rel__subcmd__write__subcmd__release)
-            opts="-C -q -h --slug --config --addon --base --change --commit --by --no-hook --lock-timeout --quiet --help --copy-of"
+            opts="-C -q -h --slug --config --addon --base --change --commit --dirty --by --no-hook --lock-timeout --quiet --help --copy-of"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
