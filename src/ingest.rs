@@ -581,31 +581,41 @@ pub fn ingest_tar(
                     let stored = entry.size();
                     let size = match &sparse {
                         None => stored,
-                        Some(info) if info.version == "1.0" => info.real_size.ok_or_else(|| {
+                        Some(info) => info.real_size.ok_or_else(|| {
                             Error::refused(format!(
-                                "tar entry '{}' is a sparse file without a GNU.sparse.realsize record; nothing was stored",
+                                "tar entry '{}' is a sparse file without its real size (a GNU.sparse.realsize or GNU.sparse.size record); nothing was stored",
                                 show(&raw)
                             ))
                         })?,
-                        Some(info) => {
-                            return Err(Error::refused(format!(
-                                "tar entry '{}' is a sparse file in pax sparse format {}, which rel does not read; write the stream without -S, or with GNU tar's --sparse-version=1.0; nothing was stored",
-                                show(&raw),
-                                info.version
-                            )));
-                        }
                     };
                     let mut expanded;
-                    let mut entry: &mut dyn Read = if sparse.is_some() {
-                        expanded = SparseReader::new(&mut entry, stored, size).map_err(|e| {
-                            Error::refused(format!(
-                                "tar entry '{}' is a sparse file whose map is malformed ({e}); nothing was stored",
-                                show(&raw)
-                            ))
-                        })?;
-                        &mut expanded
-                    } else {
-                        &mut entry
+                    let mut entry: &mut dyn Read = match &sparse {
+                        None => &mut entry,
+                        Some(info) => {
+                            let malformed = |e: &dyn std::fmt::Display| {
+                                Error::refused(format!(
+                                    "tar entry '{}' is a sparse file whose map is malformed ({e}); nothing was stored",
+                                    show(&raw)
+                                ))
+                            };
+                            expanded = match (info.version.as_str(), &info.map) {
+                                // The map is at the start of the data.
+                                ("1.0", _) => SparseReader::new(&mut entry, stored, size),
+                                // The map is in pax records.
+                                ("0.x", Ok(map)) => {
+                                    SparseReader::with_map(&mut entry, map.clone(), stored, size)
+                                }
+                                ("0.x", Err(why)) => return Err(malformed(why)),
+                                (version, _) => {
+                                    return Err(Error::refused(format!(
+                                        "tar entry '{}' is a sparse file in pax sparse format {version}, which rel does not read; write the stream without -S, or with GNU tar's --sparse-version=1.0; nothing was stored",
+                                        show(&raw)
+                                    )));
+                                }
+                            }
+                            .map_err(|e| malformed(&e))?;
+                            &mut expanded
+                        }
                     };
                     let exec = mode.map_err(bad_stream)? & 0o111 != 0;
                     let keep_rules = path == SLUGIGNORE.as_bytes() && size <= 1 << 20;

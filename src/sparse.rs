@@ -1,18 +1,19 @@
-//! Sparse files in pax tar streams (`GNU.sparse.*` format 1.0).
+//! Sparse files in pax tar streams (`GNU.sparse.*` formats 0.0, 0.1, 1.0).
 //!
 //! GNU tar (`--format=posix -S`) and bsdtar (by default, for files with
-//! holes) store a sparse file as an entry named `GNUSparseFile.N/NAME` whose
-//! pax records give the real name and size, and whose data is a map of the
-//! file's data regions (decimal text, padded to 512 bytes) followed by those
-//! regions. [`SparseReader`] turns such an entry back into the file's bytes,
-//! holes as zeros. The old pax formats 0.0 and 0.1 keep their map in pax
-//! records and are refused by the caller; GNU's own sparse entries (type
-//! `S`) are expanded by the tar crate itself.
+//! holes) store a sparse file's data regions one after the other as the
+//! entry's data, and say where they go in a map: in pax records in formats
+//! 0.0 (`GNU.sparse.offset`/`numbytes` pairs) and 0.1 (`GNU.sparse.map`),
+//! and in format 1.0 at the start of the data (decimal text, padded to 512
+//! bytes), with the real name and size in pax records.
+//! [`SparseReader`] turns such an entry back into the file's bytes, holes
+//! as zeros. GNU's own sparse entries (type `S`) are expanded by the tar
+//! crate itself.
 
 use std::io::{self, Read};
 
 /// The pax records that describe a sparse file.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SparseInfo {
     /// `GNU.sparse.major`.`minor`, e.g. "1.0"; "0.x" when only 0.x records appear.
     pub version: String,
@@ -20,6 +21,20 @@ pub struct SparseInfo {
     pub name: Option<Vec<u8>>,
     /// `GNU.sparse.realsize` (or `GNU.sparse.size` of format 0.x).
     pub real_size: Option<u64>,
+    /// The data regions (offset, length) of format 0.0 or 0.1, or why
+    /// their records do not make a map.
+    pub map: Result<Vec<(u64, u64)>, String>,
+}
+
+impl Default for SparseInfo {
+    fn default() -> SparseInfo {
+        SparseInfo {
+            version: String::new(),
+            name: None,
+            real_size: None,
+            map: Ok(Vec::new()),
+        }
+    }
 }
 
 impl SparseInfo {
@@ -27,6 +42,8 @@ impl SparseInfo {
     pub fn from_pax<'a>(records: impl Iterator<Item = (&'a str, &'a [u8])>) -> Option<SparseInfo> {
         let mut info = SparseInfo::default();
         let (mut major, mut minor, mut any) = (None, None, false);
+        let (mut map, mut offset, mut blocks) = (Vec::new(), None, None);
+        let mut bad = None;
         for (key, value) in records {
             let Some(field) = key.strip_prefix("GNU.sparse.") else {
                 continue;
@@ -38,9 +55,58 @@ impl SparseInfo {
                 "minor" => minor = number(),
                 "name" => info.name = Some(value.to_vec()),
                 "realsize" | "size" => info.real_size = number(),
+                "numblocks" => blocks = number(),
+                // Format 0.0: pairs of records, in order.
+                "offset" => {
+                    if offset.is_some() {
+                        bad.get_or_insert("a GNU.sparse.offset has no GNU.sparse.numbytes");
+                    }
+                    offset = number();
+                    if offset.is_none() {
+                        bad.get_or_insert("a GNU.sparse.offset is not a number");
+                    }
+                }
+                "numbytes" => match (offset.take(), number()) {
+                    (Some(at), Some(len)) => map.push((at, len)),
+                    _ => {
+                        bad.get_or_insert(
+                            "a GNU.sparse.numbytes has no GNU.sparse.offset before it",
+                        );
+                    }
+                },
+                // Format 0.1: offset,length,offset,length...
+                "map" => {
+                    let numbers: Option<Vec<u64>> = std::str::from_utf8(value)
+                        .ok()
+                        .filter(|v| !v.is_empty())
+                        .map(|v| v.split(',').map(|n| n.trim().parse().ok()).collect())
+                        .unwrap_or(Some(Vec::new()));
+                    match numbers {
+                        Some(n) if n.len() % 2 == 0 => {
+                            map.extend(n.chunks(2).map(|pair| (pair[0], pair[1])));
+                        }
+                        _ => {
+                            bad.get_or_insert("GNU.sparse.map is not pairs of numbers");
+                        }
+                    }
+                }
                 _ => {}
             }
+            if map.len() > MAX_REGIONS {
+                bad.get_or_insert("the sparse map lists more regions than rel reads");
+                map.clear();
+            }
         }
+        if offset.is_some() {
+            bad.get_or_insert("a GNU.sparse.offset has no GNU.sparse.numbytes");
+        }
+        if blocks.is_some_and(|n| n != map.len() as u64) {
+            bad.get_or_insert("GNU.sparse.numblocks does not match the map");
+        }
+        info.map = match bad {
+            Some(why) => Err(why.to_string()),
+            None => Ok(map),
+        };
         if !any {
             return None;
         }
@@ -102,24 +168,39 @@ impl<R: Read> SparseReader<R> {
             )));
         }
         let mut regions = Vec::with_capacity(count as usize);
-        let (mut end, mut data) = (0u64, 0u64);
         for _ in 0..count {
-            let (offset, len) = (number()?, number()?);
+            regions.push((number()?, number()?));
+        }
+        let padding = (512 - consumed % 512) % 512;
+        let data = stored
+            .checked_sub(consumed + padding)
+            .ok_or_else(|| bad("the sparse map does not match the entry's size in the stream"))?;
+        io::copy(&mut (&mut inner).take(padding), &mut io::sink())?;
+        SparseReader::with_map(inner, regions, data, real_size)
+    }
+
+    /// A file of `real_size` bytes whose data regions, `stored` bytes in
+    /// all, are read from `inner` and placed by `regions` (offset, length).
+    pub fn with_map(
+        inner: R,
+        regions: Vec<(u64, u64)>,
+        stored: u64,
+        real_size: u64,
+    ) -> io::Result<SparseReader<R>> {
+        let (mut end, mut data) = (0u64, 0u64);
+        for &(offset, len) in &regions {
             let stop = offset
                 .checked_add(len)
                 .filter(|&stop| offset >= end && stop <= real_size)
                 .ok_or_else(|| bad("the sparse map's regions overlap or pass the file's size"))?;
             end = stop;
             data += len;
-            regions.push((offset, len));
         }
-        let padding = (512 - consumed % 512) % 512;
-        if consumed + padding + data != stored {
+        if data != stored {
             return Err(bad(
                 "the sparse map does not match the entry's size in the stream",
             ));
         }
-        io::copy(&mut (&mut inner).take(padding), &mut io::sink())?;
         Ok(SparseReader {
             inner,
             regions,
