@@ -106,6 +106,7 @@ pub fn push(runner: &Runner, dests: &[Dest], push: &Push, note: &Note) -> Result
     let change = format!(
         "Promote {} from {} {}",
         match &push.release.commit {
+            Some(c) if push.release.dirty => format!("{}-dirty", &c[..c.len().min(7)]),
             Some(c) => c.chars().take(7).collect(),
             None => slug.short(),
         },
@@ -350,6 +351,9 @@ impl Step<'_> {
         ]);
         if let Some(commit) = &self.push.release.commit {
             words.extend(args(&["--commit", commit]));
+            if self.push.release.dirty {
+                words.push("--dirty".into());
+            }
         }
         if let Some(config) = &self.push.config {
             let mut records = Vec::new();

@@ -34,6 +34,7 @@ mod rollback;
 mod serve;
 mod slug;
 mod smoke;
+mod ssh;
 mod statcache;
 mod status;
 mod store;

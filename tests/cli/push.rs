@@ -445,3 +445,32 @@ fn small_objects_arrive_as_one_pack_and_large_ones_loose_and_travel_on() {
     );
     in_dir(&env, "dr", ["fsck"]).ok();
 }
+
+#[test]
+fn a_dirty_release_is_promoted_as_dirty() {
+    let env = Env::new();
+    staging_and(&env, &["prod"]);
+    let slug = env.rel(["rev-parse", "--slug", "current"]).ok().line();
+    let config = env.rel(["rev-parse", "--config", "current"]).ok().line();
+    let v = env
+        .rel([
+            "write-release",
+            "--slug",
+            &slug,
+            "--config",
+            &config,
+            "--commit",
+            COMMIT,
+            "--dirty",
+            "--change",
+            "Deploy 1a2b3c4-dirty",
+        ])
+        .ok()
+        .line();
+    env.rel(["activate", &v]).ok();
+    env.rel(["push", "../prod"]).ok();
+    let now = json(in_dir(&env, "prod", ["show-release", "current", "--json"]));
+    assert_eq!(now["change"], "Promote 1a2b3c4-dirty from myapp v3");
+    assert_eq!(now["commit"], COMMIT);
+    assert_eq!(now["dirty"], true);
+}
