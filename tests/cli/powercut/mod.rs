@@ -44,6 +44,9 @@ pub struct Writer {
     pub writeback_gap: Option<&'static str>,
     /// How many cut points CI tries (the campaign tries all).
     pub ci_points: u64,
+    /// A shell script run instead of `rel ARGS` (`$REL` is rel, `$SRC`
+    /// the source), for writers made of several commands.
+    pub script: Option<&'static str>,
 }
 
 /// Deploys name their many new objects in `objects/` before one `syncfs`
@@ -113,6 +116,7 @@ pub fn writers() -> Vec<Writer> {
         creates,
         writeback_gap: None,
         ci_points: 10,
+        script: None,
     };
     vec![
         w("init", base_empty, &["init", "--name", "myapp"], false),
@@ -166,6 +170,19 @@ pub fn writers() -> Vec<Writer> {
         ),
         w("rollback", base_two_deploys, &["rollback"], true),
         w("activate", base_two_deploys, &["activate", "v1"], false),
+        Writer {
+            script: Some(
+                r#"s=$("$REL" write-slug "$SRC") && c=$("$REL" rev-parse --config current) &&
+                v=$("$REL" write-release --slug "$s" --config "$c" --change plumbing) &&
+                "$REL" activate "$v""#,
+            ),
+            ..w(
+                "write-slug, write-release, activate",
+                base_deploy,
+                &[],
+                true,
+            )
+        },
         w(
             "gc",
             base_history,
@@ -241,6 +258,22 @@ fn run_cut(env: &Env, writer: &Writer, cut_after: Option<u64>, out: &str) -> (Ru
             .stdout
     });
     let mut cmd = env.cmd_in(&format!("{out}.mnt/app"));
+    if let Some(script) = writer.script {
+        let mut sh = std::process::Command::new("sh");
+        sh.args(["-c", script])
+            .env("REL", cmd.get_program())
+            .env("SRC", &src);
+        if let Some(dir) = cmd.get_current_dir() {
+            sh.current_dir(dir);
+        }
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => sh.env(k, v),
+                None => sh.env_remove(k),
+            };
+        }
+        cmd = sh;
+    }
     cmd.args(&args).env("LD_PRELOAD", shim());
     let run = run_bounded(&mut cmd, input.as_deref());
     disk.cut();
@@ -564,6 +597,11 @@ fn power_cut_during_rollback() {
 #[test]
 fn power_cut_during_activate() {
     ci_campaign("activate");
+}
+
+#[test]
+fn power_cut_during_plumbing_write_slug_write_release_activate() {
+    ci_campaign("write-slug, write-release, activate");
 }
 
 #[test]
