@@ -8,20 +8,28 @@
 //! one checkout that hold the same blob with the same mode are one inode.
 //! Every file written from an object is verified against its id as it
 //! streams: a corrupt object fails the checkout.
+//!
+//! A slug's symlinks may point anywhere, and rel never follows one: every
+//! directory below a checkout's root is opened from its parent without
+//! following a link, and every file, directory and link is created, linked,
+//! given its mode and its owner relative to its parent's descriptor
+//! (`O_EXCL | O_NOFOLLOW`, `AT_SYMLINK_NOFOLLOW`); the slug's links are
+//! made after everything else. A deploy's prepared checkout is written by
+//! path, but only into directories it made, before any link exists in it.
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use rayon::prelude::*;
 use rustix::fs::{
-    AtFlags, Dir, FileType, Mode, OFlags, fchmod, mkdirat, openat, statat, symlinkat, unlinkat,
+    AtFlags, Dir, FileType, Mode, OFlags, fchmod, linkat, mkdirat, openat, statat, symlinkat,
+    unlinkat,
 };
 use rustix::io::Errno;
 
@@ -80,10 +88,64 @@ impl LinkSource {
         })
     }
 
-    fn get(&self, id: Id, exec: bool) -> Option<PathBuf> {
-        let rel = self.files.get(&(id, exec))?;
-        Some(self.dir.join(std::ffi::OsStr::from_bytes(rel)))
+    /// A file of this checkout that holds blob `id` with that mode,
+    /// relative to it.
+    fn get(&self, id: Id, exec: bool) -> Option<&[u8]> {
+        self.files.get(&(id, exec)).map(Vec::as_slice)
     }
+}
+
+/// Directories of one checkout, opened from its root a component at a time
+/// without following a link (`O_NOFOLLOW`): whatever is created, linked or
+/// given a mode below one of them is where rel put it, never where a link
+/// of the slug leads. Keeps the last one opened, since a pool thread takes
+/// a slug's files in runs of one directory.
+struct ParentDirs<'a> {
+    root: BorrowedFd<'a>,
+    last: Option<(Vec<u8>, OwnedFd)>,
+}
+
+impl<'a> ParentDirs<'a> {
+    fn new(root: BorrowedFd<'a>) -> ParentDirs<'a> {
+        ParentDirs { root, last: None }
+    }
+
+    /// The directory `rel` ("" for the root).
+    fn get(&mut self, rel: &[u8]) -> rustix::io::Result<BorrowedFd<'_>> {
+        if rel.is_empty() {
+            return Ok(self.root);
+        }
+        let cached = matches!(&self.last, Some((r, _)) if r == rel);
+        if !cached {
+            let mut parts = rel.split(|&b| b == b'/');
+            let first = parts.next().unwrap_or_default();
+            let mut fd = open_dir(self.root, OsStr::from_bytes(first))?;
+            for part in parts {
+                fd = open_dir(&fd, OsStr::from_bytes(part))?;
+            }
+            self.last = Some((rel.to_vec(), fd));
+        }
+        match &self.last {
+            Some((_, fd)) => Ok(fd.as_fd()),
+            None => unreachable!("set above"),
+        }
+    }
+}
+
+/// The parent (`a/b`) and name (`c`) of the slug path `a/b/c`.
+fn split_rel(rel: &[u8]) -> (&[u8], &OsStr) {
+    let parent = parent_of(rel);
+    let name = if parent.is_empty() {
+        rel
+    } else {
+        &rel[parent.len() + 1..]
+    };
+    (parent, OsStr::from_bytes(name))
+}
+
+/// `io_at` for rustix's errors.
+fn errno_at<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(Errno) -> Error + 'a {
+    move |e| io_at(action, path)(e.into())
 }
 
 /// A mutex's guard, poisoned or not: a panic on a pool thread fails the
@@ -161,17 +223,21 @@ fn materialize_in(
     progress: &dyn Progress,
     prep: Option<&Prep>,
 ) -> Result<()> {
+    // DEST itself as named (checkout-slug may be given a link to an empty
+    // directory); everything below it, without following a link.
+    let root = open_root(dest).map_err(errno_at("open", dest))?;
     let found = Found::default();
     let walk = Walk {
         store,
+        dest,
         modes,
         adopt,
         prep,
         found: &found,
     };
-    walk.dir(*slug, dest.to_path_buf(), Vec::new())?;
+    walk.dir(root.as_fd(), *slug, Vec::new())?;
     let files = found.files.into_inner().unwrap_or_else(|e| e.into_inner());
-    let symlinks = found
+    let mut symlinks = found
         .symlinks
         .into_inner()
         .unwrap_or_else(|e| e.into_inner());
@@ -188,23 +254,59 @@ fn materialize_in(
             }
         }
     }
+    // The previous checkout, if it can be opened: linking from it saves work.
+    let previous = links.and_then(|l| open_dir(rustix::fs::CWD, l.dir.as_os_str()).ok());
+    /// Where a pool thread's files go, and where it links them from.
+    struct Dirs<'a> {
+        to: ParentDirs<'a>,
+        this: ParentDirs<'a>,
+        previous: Option<ParentDirs<'a>>,
+    }
+    let dirs = || Dirs {
+        to: ParentDirs::new(root.as_fd()),
+        this: ParentDirs::new(root.as_fd()),
+        previous: previous.as_ref().map(|fd| ParentDirs::new(fd.as_fd())),
+    };
     progress.start("Checking out", Some(files.len() as u64));
-    let place = |job: &FileJob, first: Option<&FileJob>| -> Result<()> {
-        let path = dest.join(std::ffi::OsStr::from_bytes(&job.rel));
-        let link = |from: &Path| fs::hard_link(from, &path).is_ok();
+    let place = |dirs: &mut Dirs, job: &FileJob, first: Option<&FileJob>| -> Result<()> {
+        let path = dest.join(OsStr::from_bytes(&job.rel));
+        let (parent, name) = split_rel(&job.rel);
+        let Dirs { to, this, previous } = dirs;
+        let to = to
+            .get(parent)
+            .map_err(errno_at("open", &dest.join(OsStr::from_bytes(parent))))?;
+        let link = |from: &mut ParentDirs<'_>, rel: &[u8], check: bool| {
+            let (parent, source) = split_rel(rel);
+            let Ok(from) = from.get(parent) else {
+                return false;
+            };
+            // A file of another checkout is taken only if it still looks
+            // as rel left it: not a link (a shared path where the slug has
+            // a file), not made writable, not of another size.
+            let mode = if job.exec { modes.exec } else { modes.file };
+            let intact = || {
+                statat(from, source, AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|st| {
+                    FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
+                        && st.st_mode & 0o7777 == mode
+                        && st.st_size as u64 == job.size
+                })
+            };
+            (!check || intact()) && linkat(from, source, to, name, AtFlags::empty()).is_ok()
+        };
         // Another file of this checkout, the same blob written by this
         // deploy, or the previous checkout's.
-        let linked = first.is_some_and(|f| link(&dest.join(std::ffi::OsStr::from_bytes(&f.rel))))
+        let linked = first.is_some_and(|f| link(this, &f.rel, false))
             || prep
                 .and_then(|p| p.blobs.get(&(job.id, job.exec)))
-                .is_some_and(|r| link(&dest.join(std::ffi::OsStr::from_bytes(r))))
+                .is_some_and(|r| link(this, r, false))
             || links
                 .and_then(|l| l.get(job.id, job.exec))
-                .is_some_and(|src| link(&src));
+                .zip(previous.as_mut())
+                .is_some_and(|(r, previous)| link(previous, r, true));
         if !linked {
-            write_file(store, job, &path, modes)?;
+            write_file(store, job, to, name, &path, modes)?;
             if adopt {
-                store.adopt(&path)?;
+                store.adopt_at(to, name, &path)?;
             }
         }
         progress.add(1, job.size);
@@ -215,15 +317,23 @@ fn materialize_in(
             .par_iter()
             .zip(&first_of)
             .filter(|(_, first)| first.is_some() == again)
-            .try_for_each(|(job, first)| place(job, first.map(|i| &files[i])))?;
+            .try_for_each_init(dirs, |dirs, (job, first)| {
+                place(dirs, job, first.map(|i| &files[i]))
+            })?;
     }
     progress.finish();
-    for (path, id) in symlinks {
+    symlinks.sort_unstable();
+    let mut parents = ParentDirs::new(root.as_fd());
+    for (rel, id) in symlinks {
         let target = store.read_small(&id, Kind::Blob)?;
-        std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(&target), &path)
-            .map_err(io_at("create", &path))?;
+        let path = dest.join(OsStr::from_bytes(&rel));
+        let (parent, name) = split_rel(&rel);
+        let parent = parents
+            .get(parent)
+            .map_err(errno_at("open", &dest.join(OsStr::from_bytes(parent))))?;
+        symlinkat(OsStr::from_bytes(&target), parent, name).map_err(errno_at("create", &path))?;
         if adopt {
-            store.adopt(&path)?;
+            store.adopt_at(parent, name, &path)?;
         }
     }
     Ok(())
@@ -233,7 +343,8 @@ fn materialize_in(
 #[derive(Default)]
 struct Found {
     files: Mutex<Vec<FileJob>>,
-    symlinks: Mutex<Vec<(PathBuf, Id)>>,
+    /// Paths in the slug, and blobs of their targets.
+    symlinks: Mutex<Vec<(Vec<u8>, Id)>>,
 }
 
 /// The walk of [`materialize_in`]: makes the directories, sibling subtrees
@@ -242,6 +353,8 @@ struct Found {
 /// leaving out what `prep` holds already.
 struct Walk<'a> {
     store: &'a Store,
+    /// The checkout's root, for messages.
+    dest: &'a Path,
     modes: Modes,
     adopt: bool,
     prep: Option<&'a Prep>,
@@ -260,29 +373,23 @@ impl Walk<'_> {
             .is_some_and(|p| p.entries.contains(&PathKey::of(rel)))
     }
 
+    fn path(&self, rel: &[u8]) -> PathBuf {
+        self.dest.join(OsStr::from_bytes(rel))
+    }
+
     /// Walks tree `tree_id`, checked out at `dir` (`rel_dir` in the slug).
-    fn dir(&self, tree_id: Id, dir: PathBuf, rel_dir: Vec<u8>) -> Result<()> {
+    fn dir(&self, dir: BorrowedFd<'_>, tree_id: Id, rel_dir: Vec<u8>) -> Result<()> {
         let mut files = Vec::new();
         let mut symlinks = Vec::new();
         let mut subdirs = Vec::new();
         for e in self.store.read_tree(&tree_id)?.entries {
-            let path = dir.join(std::ffi::OsStr::from_bytes(&e.name));
             let rel = join_rel(&rel_dir, &e.name);
             match e.kind {
                 EntryKind::Dir => {
                     if !self.has_dir(&rel) {
-                        fs::DirBuilder::new()
-                            .mode(self.modes.dir)
-                            .create(&path)
-                            .map_err(io_at("create", &path))?;
-                        if self.modes.exact {
-                            set_mode(&path, self.modes.dir)?;
-                        }
-                        if self.adopt {
-                            self.store.adopt(&path)?;
-                        }
+                        self.make_dir(dir, OsStr::from_bytes(&e.name), &rel)?;
                     }
-                    subdirs.push((e.id, path, rel));
+                    subdirs.push((e.id, e.name, rel));
                 }
                 EntryKind::File | EntryKind::Executable => {
                     if !self.has_entry(&rel) {
@@ -296,16 +403,33 @@ impl Walk<'_> {
                 }
                 EntryKind::Symlink => {
                     if !self.has_entry(&rel) {
-                        symlinks.push((path, e.id));
+                        symlinks.push((rel, e.id));
                     }
                 }
             }
         }
         lock(&self.found.files).extend(files);
         lock(&self.found.symlinks).extend(symlinks);
-        subdirs
-            .into_par_iter()
-            .try_for_each(|(id, path, rel)| self.dir(id, path, rel))
+        subdirs.into_par_iter().try_for_each(|(id, name, rel)| {
+            let child = open_dir(dir, OsStr::from_bytes(&name))
+                .map_err(errno_at("open", &self.path(&rel)))?;
+            self.dir(child.as_fd(), id, rel)
+        })
+    }
+
+    /// Makes the directory `name` in `parent` (`rel` in the slug).
+    fn make_dir(&self, parent: BorrowedFd<'_>, name: &OsStr, rel: &[u8]) -> Result<()> {
+        let path = self.path(rel);
+        let mode = Mode::from_raw_mode(self.modes.dir);
+        mkdirat(parent, name, mode).map_err(errno_at("create", &path))?;
+        if self.modes.exact {
+            let made = open_dir(parent, name).map_err(errno_at("open", &path))?;
+            fchmod(&made, mode).map_err(errno_at("set the mode of", &path))?;
+        }
+        if self.adopt {
+            self.store.adopt_at(parent, name, &path)?;
+        }
+        Ok(())
     }
 }
 
@@ -538,21 +662,26 @@ impl Store {
     }
 }
 
-fn set_mode(path: &Path, mode: u32) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(mode))
-        .map_err(io_at("set the mode of", path))
-}
-
-fn write_file(store: &Store, job: &FileJob, path: &Path, modes: Modes) -> Result<()> {
-    let mode = if job.exec { modes.exec } else { modes.file };
-    let create = || {
-        fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(path)
-            .map_err(io_at("create", path))
+/// Writes the file of `job` as `name` in `parent` (at `path`): a new file,
+/// never one a link leads to (`O_EXCL | O_NOFOLLOW`).
+fn write_file(
+    store: &Store,
+    job: &FileJob,
+    parent: BorrowedFd<'_>,
+    name: &OsStr,
+    path: &Path,
+    modes: Modes,
+) -> Result<()> {
+    let mode = Mode::from_raw_mode(if job.exec { modes.exec } else { modes.file });
+    let create = || -> Result<File> {
+        let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW;
+        let fd = openat(parent, name, flags | OFlags::CLOEXEC, mode)
+            .map_err(errno_at("create", path))?;
+        if modes.exact {
+            // umask may have cleared bits; the descriptor stays writable.
+            fchmod(&fd, mode).map_err(errno_at("set the mode of", path))?;
+        }
+        Ok(File::from(fd))
     };
     if job.size <= SMALL_FILE {
         // Whole in memory with the thread's zstd context: one read, one write.
@@ -576,9 +705,6 @@ fn write_file(store: &Store, job: &FileJob, path: &Path, modes: Modes) -> Result
         } else {
             copy(&mut reader, out, &mut buf, path)?;
         }
-    }
-    if modes.exact {
-        set_mode(path, mode)?;
     }
     Ok(())
 }
@@ -792,7 +918,18 @@ impl Store {
     }
 }
 
-/// Opens the directory `name` in `parent`, failing (ELOOP) if it is a link.
+/// Opens the directory at `path`, following links on the way: the root of
+/// a checkout, which rel made (or checkout-slug was given).
+fn open_root(path: &Path) -> rustix::io::Result<OwnedFd> {
+    openat(
+        rustix::fs::CWD,
+        path,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+/// Opens the directory `name` in `parent`, failing if it is a link.
 fn open_dir(parent: impl AsFd, name: &OsStr) -> rustix::io::Result<OwnedFd> {
     openat(
         parent,

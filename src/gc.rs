@@ -229,7 +229,8 @@ pub fn gc_with_progress(
     for entry in fs::read_dir(&tmp).map_err(io_at("read", &tmp))?.flatten() {
         if entry.metadata().is_ok_and(|m| !young(&m)) {
             let p = entry.path();
-            let _ = if p.is_dir() {
+            // As the entry is, not where a link would lead.
+            let _ = if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 fs::remove_dir_all(&p)
             } else {
                 fs::remove_file(&p)

@@ -338,3 +338,51 @@ fn root_gives_links_to_the_store_owner_not_what_they_point_to() {
     rel(&["gc", "--keep", "1", "--grace", "0s"], None).ok();
     assert_eq!(seen_below(&outside), before);
 }
+
+/// A new checkout hard-links files of the previous one only where that
+/// checkout still holds them as rel wrote them: never through a link (a
+/// shared path, once the settings no longer share it), never a link
+/// itself, never a file the app made writable.
+#[test]
+fn files_are_never_linked_through_the_previous_checkouts_links() {
+    if !has("tar") {
+        return;
+    }
+    let env = Env::new();
+    env.init();
+    env.write("src/index.html", "one\n");
+    env.write("src/data/x.txt", "from the slug\n");
+    env.write("src/config/db.yml", "from the slug too\n");
+    env.write("src/lib/kept.txt", "kept\n");
+    set_shared(&env, "\"data\", \"config/db.yml\"");
+    env.rel(["deploy", "../src"]).ok();
+    // The app writes its shared data.
+    let app_file = env.path("app/shared/data/x.txt");
+    fs::write(&app_file, "the app's own\n").unwrap();
+    // And makes a file of its checkout writable, then changes it.
+    let kept = current_checkout(&env).join("lib/kept.txt");
+    set_mode(&kept, 0o600);
+    fs::write(&kept, "changed\n").unwrap();
+    let before = seen_below(&env.path("app/shared"));
+    // Sharing nothing any more, the next checkout has the slug's files.
+    let settings = store(&env).join("settings.toml");
+    let text = fs::read_to_string(&settings).unwrap();
+    fs::write(&settings, text.replace("\"data\", \"config/db.yml\"", "")).unwrap();
+    // A tar stream: no checkout is prepared while it is stored, so every
+    // file the previous checkout holds is linked from there.
+    env.write("src/index.html", "two\n");
+    let tar = sh(&env, "tar -C src -cf - .");
+    env.rel_stdin(["deploy", "-"], &tar).ok();
+    let checkout = current_checkout(&env);
+    for (path, content) in [
+        ("data/x.txt", "from the slug\n"),
+        ("config/db.yml", "from the slug too\n"),
+        ("lib/kept.txt", "kept\n"),
+    ] {
+        let meta = fs::symlink_metadata(checkout.join(path)).unwrap();
+        assert!(meta.is_file(), "{path} is not a file");
+        assert_eq!(meta.nlink(), 1, "{path} is linked to another file");
+        assert_eq!(fs::read_to_string(checkout.join(path)).unwrap(), content);
+    }
+    assert_eq!(seen_below(&env.path("app/shared")), before);
+}
