@@ -182,7 +182,7 @@ complete -c rel -n "__fish_rel_using_subcommand write-config" -s q -l quiet -d '
 complete -c rel -n "__fish_rel_using_subcommand write-config" -s h -l help -d 'Print help'
 complete -c rel -n "__fish_rel_using_subcommand fsck" -s C -d 'Run as if rel was started in PATH' -r -F
 complete -c rel -n "__fish_rel_using_subcommand fsck" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
-complete -c rel -n "__fish_rel_using_subcommand fsck" -l repair -d 'Repair what can be repaired safely (a `current` link that lags CURRENT)'
+complete -c rel -n "__fish_rel_using_subcommand fsck" -l repair -d 'Repair what can be repaired safely (a `current` link that lags CURRENT, temporary files of writers that are gone)'
 complete -c rel -n "__fish_rel_using_subcommand fsck" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
 complete -c rel -n "__fish_rel_using_subcommand fsck" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rel -n "__fish_rel_using_subcommand gc" -l keep -d 'Keep the artifacts of the N newest succeeded releases (default: settings.toml keep, else all)' -r

@@ -253,7 +253,8 @@ pub enum Command {
     /// Reads every object and checks its hash, every manifest, the objects
     /// each release needs, and CURRENT. Prints one problem per line on
     /// standard output and exits with status 1 if there is any; a current
-    /// link that lags CURRENT is a warning, repaired by --repair.
+    /// link that lags CURRENT and temporary files of writers that are gone
+    /// are warnings, repaired by --repair.
     Fsck(commands::fsck::FsckArgs),
     /// Delete objects and checkouts that no kept release needs
     ///

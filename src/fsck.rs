@@ -174,6 +174,13 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
             "the slugs of {names} are missing; taken as pruned, since this store has no prune record (made by an older rel): the next 'rel gc' starts one"
         ));
     }
+    // A warning, not a problem: a writer killed at any instant leaves a
+    // store that fsck passes, and the next writer removes these.
+    if let Some(leftovers) = store.tmp_leftovers() {
+        report.warnings.push(format!(
+            "{leftovers}; the next command that takes the lock, or 'rel fsck --repair', removes them"
+        ));
+    }
     if let Ok(Some(lag)) = release::current_link_broken(store) {
         report.warnings.push(format!(
             "{lag}; repair with 'rel fsck --repair' or 'rel activate current'"

@@ -224,18 +224,9 @@ pub fn gc_with_progress(
         fs::rename(&path, &trash).map_err(io_at("delete", &path))?;
         fs::remove_dir_all(&trash).map_err(io_at("delete", &trash))?;
     }
-    // Leftovers of writers that died, once they are old enough.
-    let tmp = store.tmp_dir();
-    for entry in fs::read_dir(&tmp).map_err(io_at("read", &tmp))?.flatten() {
-        if entry.metadata().is_ok_and(|m| !young(&m)) {
-            let p = entry.path();
-            // As the entry is, not where a link would lead.
-            let _ = if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                fs::remove_dir_all(&p)
-            } else {
-                fs::remove_file(&p)
-            };
-        }
-    }
+    // Leftovers of writers that are gone (never a live writer's), and
+    // entries not named by rel once they are older than the grace period.
+    use crate::store::tmp;
+    tmp::remove(&tmp::leftovers(&store.tmp_dir(), Some(opts.grace)));
     Ok(report)
 }

@@ -59,7 +59,8 @@ impl NewRelease {
     }
 }
 
-/// Takes the writers' lock, then repairs a `current` link that lags CURRENT.
+/// Takes the writers' lock, removes the temporary files of writers that
+/// are gone, then repairs a `current` link that lags CURRENT.
 pub fn lock_for_write(
     store: &Store,
     command: &str,
@@ -67,6 +68,7 @@ pub fn lock_for_write(
     on_wait: &mut dyn FnMut(&str),
 ) -> Result<LockGuard> {
     let guard = lock::acquire(store, command, timeout, on_wait)?;
+    store.sweep_tmp();
     // With CURRENT unreadable there is nothing to relink to; `rel activate`,
     // a writer too, is what repairs that.
     if current_unknown(store)?.is_none() {
@@ -207,7 +209,7 @@ fn replace_link(store: &Store, slug: &Id) -> Result<()> {
     let link = store.current_link();
     // Made in the store's tmp/ (same file system, so the rename is atomic):
     // a writer killed before the rename leaves nothing in the app directory,
-    // and gc sweeps tmp/.
+    // and the next writer sweeps tmp/.
     let tmp = store.temp_path("current-link");
     let _ = fs::remove_file(&tmp);
     std::os::unix::fs::symlink(link_target(slug), &tmp).map_err(io_at("create", &tmp))?;

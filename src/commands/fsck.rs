@@ -8,7 +8,8 @@ use super::Ctx;
 
 #[derive(Debug, Args)]
 pub struct FsckArgs {
-    /// Repair what can be repaired safely (a `current` link that lags CURRENT)
+    /// Repair what can be repaired safely (a `current` link that lags CURRENT,
+    /// temporary files of writers that are gone)
     #[arg(long)]
     pub repair: bool,
 }
@@ -16,7 +17,8 @@ pub struct FsckArgs {
 pub fn run(ctx: &Ctx, args: FsckArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     if args.repair {
-        // Taking the lock repairs a lagging `current` link.
+        // Taking the lock removes the temporary files of writers that are
+        // gone and repairs a lagging `current` link.
         let _lock = ctx.lock(&store)?;
     }
     let report = crate::fsck::fsck(&store, &ctx.progress())?;

@@ -104,6 +104,9 @@ pub fn run(ctx: &Ctx, _args: StatusArgs) -> Result<ExitCode> {
             newer.name()
         ));
     }
+    if let Some(leftovers) = store.tmp_leftovers() {
+        problems.push(format!("{leftovers}; remove them with 'rel fsck --repair'"));
+    }
     if problems.is_empty() {
         writeln!(out, "{}in sync", label("State"))?;
     } else {

@@ -8,6 +8,7 @@
 
 pub mod direct;
 pub mod objects;
+pub mod tmp;
 
 use std::ffi::{CString, OsStr};
 use std::fs::{self, File, OpenOptions};
@@ -393,13 +394,41 @@ impl Store {
         Ok(())
     }
 
-    /// A fresh path in `tmp/`, unique within this process.
+    /// A fresh path in `tmp/`, `<what>-<pid>-<start>-<n>`: no other live
+    /// process makes that name, and the next writer removes it once this
+    /// process is gone (see [`tmp`]).
     pub fn temp_path(&self, what: &str) -> PathBuf {
         use std::sync::atomic::{AtomicU64, Ordering};
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        self.tmp_dir()
-            .join(format!("{what}-{}-{n}", std::process::id()))
+        loop {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let path = self.tmp_dir().join(tmp::name(what, n));
+            // Taken only by a writer of an earlier boot with our pid and
+            // start time, whose leftover is not removed yet: skip it.
+            if fs::symlink_metadata(&path).is_err() {
+                return path;
+            }
+        }
+    }
+
+    /// The problem that leftovers of writers that are gone in `tmp/` make,
+    /// if there are any: how many, and one name as an example.
+    pub fn tmp_leftovers(&self) -> Option<String> {
+        let found = tmp::leftovers(&self.tmp_dir(), None);
+        let first = found.iter().map(|l| l.name.to_string_lossy()).min()?;
+        let n = found.len();
+        Some(format!(
+            "'{}' holds {n} temporary {} of writers that are gone (such as '{first}')",
+            self.tmp_dir().display(),
+            if n == 1 { "file" } else { "files" },
+        ))
+    }
+
+    /// Removes the leftovers in `tmp/` of writers that are gone; never a
+    /// live process's temporary file. Best effort: what stays is reported
+    /// by `rel fsck`. Returns how many were removed.
+    pub fn sweep_tmp(&self) -> usize {
+        tmp::remove(&tmp::leftovers(&self.tmp_dir(), None))
     }
 
     /// Flushes everything written to the store's file system to disk, in

@@ -40,3 +40,4 @@ mod status;
 mod store;
 mod tar;
 mod terminal;
+mod tmp;
