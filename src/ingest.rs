@@ -539,20 +539,36 @@ pub fn ingest_tar(
     let mut link_targets: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
     let mut seen = 0u64;
     progress.start("Storing", None);
-    let bad_stream = |e: std::io::Error| {
-        Error::refused(format!("standard input is not a valid tar stream: {e}"))
+    // What the tar crate finds wrong, said of the entry it is in or after
+    // (the stream has said what it finds wrong itself: see TarStream).
+    let after = |e: std::io::Error, last: &[u8]| match last {
+        [] => Error::refused(format!(
+            "standard input is not a valid tar stream ({e}); nothing was stored"
+        )),
+        _ => Error::refused(format!(
+            "the tar stream on standard input is malformed after tar entry '{}' ({e}); nothing was stored",
+            show(last)
+        )),
     };
+    let malformed = |e: std::io::Error, raw: &[u8]| {
+        Error::refused(format!(
+            "tar entry '{}' is malformed ({e}); nothing was stored",
+            show(raw)
+        ))
+    };
+    let mut last = Vec::new();
     // Small files are read here and compressed and staged on the pool,
     // with at most IN_FLIGHT bytes waiting; the first failure stops the read.
     let pool = StagePool::default();
     let read = rayon::in_place_scope(|scope| -> Result<()> {
-        for entry in archive.entries().map_err(bad_stream)? {
-            let mut entry = entry.map_err(bad_stream)?;
-            let sparse = sparse_info(&mut entry).map_err(bad_stream)?;
+        for entry in archive.entries().map_err(|e| after(e, &last))? {
+            let mut entry = entry.map_err(|e| after(e, &last))?;
+            let sparse = sparse_info(&mut entry).map_err(|e| malformed(e, &entry.path_bytes()))?;
             let raw = match sparse.as_ref().and_then(|s| s.name.clone()) {
                 Some(name) => name,
                 None => entry.path_bytes().into_owned(),
             };
+            last.clone_from(&raw);
             let path = normalize(&raw)?;
             let etype = entry.header().entry_type();
             let mode = entry.header().mode();
@@ -617,7 +633,7 @@ pub fn ingest_tar(
                             &mut expanded
                         }
                     };
-                    let exec = mode.map_err(bad_stream)? & 0o111 != 0;
+                    let exec = mode.map_err(|e| malformed(e, &raw))? & 0o111 != 0;
                     let keep_rules = path == SLUGIGNORE.as_bytes() && size <= 1 << 20;
                     let id = match (store, &staging) {
                         (Some(store), Some(staging)) if size <= SMALL_FILE => {
@@ -626,9 +642,12 @@ pub fn ingest_tar(
                             (&mut entry)
                                 .take(size)
                                 .read_to_end(&mut buf)
-                                .map_err(bad_stream)?;
+                                .map_err(|e| malformed(e, &raw))?;
                             if buf.len() as u64 != size {
-                                return Err(bad_stream(std::io::ErrorKind::UnexpectedEof.into()));
+                                return Err(malformed(
+                                    std::io::ErrorKind::UnexpectedEof.into(),
+                                    &raw,
+                                ));
                             }
                             let id = Kind::Blob.id_of(&buf);
                             if keep_rules {
@@ -645,13 +664,15 @@ pub fn ingest_tar(
                         _ => {
                             let mut rules = Vec::new();
                             let source: &mut dyn Read = if keep_rules {
-                                entry.read_to_end(&mut rules).map_err(bad_stream)?;
+                                entry
+                                    .read_to_end(&mut rules)
+                                    .map_err(|e| malformed(e, &raw))?;
                                 &mut rules.as_slice()
                             } else {
                                 &mut entry
                             };
                             let mut hasher = blake3::Hasher::new();
-                            std::io::copy(source, &mut hasher).map_err(bad_stream)?;
+                            std::io::copy(source, &mut hasher).map_err(|e| malformed(e, &raw))?;
                             if keep_rules {
                                 slugignore = Some(rules);
                             }

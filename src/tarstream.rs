@@ -528,3 +528,84 @@ impl<R: Read> Read for TarStream<R> {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Gives its bytes one at a time.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((&b, rest)), Some(out)) => {
+                    *out = b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    /// An entry with a GNU long name and one named by a pax record, then
+    /// the marker.
+    fn archive() -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(3);
+        b.append_data(&mut h, "a".repeat(300), &b"abc"[..]).unwrap();
+        let record = b"16 path=p/x.txt\n";
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(tar::EntryType::XHeader);
+        h.set_size(record.len() as u64);
+        h.set_cksum();
+        b.append(&h, &record[..]).unwrap();
+        let mut h = tar::Header::new_ustar();
+        h.set_size(700);
+        b.append_data(&mut h, "short", &[7u8; 700][..]).unwrap();
+        b.into_inner().unwrap()
+    }
+
+    /// Reads `input` as ingest does: every entry's data, then to the end.
+    fn read_all(input: impl Read) -> Result<Vec<Vec<u8>>, String> {
+        let mut stream = TarStream::new(input, None);
+        let mut names = Vec::new();
+        let read = (|| -> io::Result<()> {
+            for entry in tar::Archive::new(&mut stream).entries()? {
+                let mut entry = entry?;
+                names.push(entry.path_bytes().into_owned());
+                io::copy(&mut entry, &mut io::sink())?;
+            }
+            Ok(())
+        })();
+        match read {
+            Ok(()) => stream.finish().map(|()| names),
+            Err(e) => Err(stream
+                .refusal()
+                .map(str::to_string)
+                .unwrap_or(e.to_string())),
+        }
+    }
+
+    #[test]
+    fn a_whole_stream_is_followed_to_its_end_however_it_is_read() {
+        let tar = archive();
+        let want = vec![b"a".repeat(300), b"p/x.txt".to_vec()];
+        assert_eq!(read_all(&tar[..]).unwrap(), want);
+        assert_eq!(read_all(Trickle(&tar)).unwrap(), want);
+        let mut padded = tar.clone();
+        padded.resize(10240, 0);
+        assert_eq!(read_all(&padded[..]).unwrap(), want);
+    }
+
+    #[test]
+    fn a_stream_cut_anywhere_is_refused() {
+        let tar = archive();
+        for cut in 0..tar.len() {
+            let refused = read_all(&tar[..cut]).expect_err("a cut stream is refused");
+            assert!(refused.contains("cut short"), "cut at {cut}: {refused}");
+        }
+    }
+}

@@ -534,6 +534,8 @@ fn tar_streams_from_git_archive() {
     assert_eq!(write_slug_stdin(&env, &tar), slug);
     let tar = tar_of(&env, "cd src && git archive --format=tar --prefix=./ HEAD");
     assert_eq!(write_slug_stdin(&env, &tar), slug);
+    let tgz = tar_of(&env, "cd src && git archive --format=tar.gz HEAD");
+    assert_eq!(write_slug_stdin(&env, &tgz), slug);
 }
 
 #[test]

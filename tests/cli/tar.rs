@@ -694,3 +694,28 @@ sys.stdout.buffer.write(buf.getvalue())
         refused(&env, &tar, said);
     }
 }
+
+#[test]
+fn what_the_tar_reader_finds_wrong_is_said_of_its_entry() {
+    if !crate::common::have("tar") {
+        return;
+    }
+    let env = env_with_a_release();
+    cut_tree(&env);
+    let mut tar = sh(&env, "tar -C cut -cf - .");
+    let (entries, _) = tar_layout(&tar);
+    let (at, name, _) = entries
+        .iter()
+        .find(|e| e.1.ends_with("a.txt"))
+        .expect("a.txt")
+        .clone();
+    // A mode that is not octal, under a right checksum.
+    tar[at + 100..at + 108].copy_from_slice(b"zzzzzzz\0");
+    tar[at + 148..at + 156].fill(b' ');
+    let sum: u32 = tar[at..at + 512].iter().map(|&b| u32::from(b)).sum();
+    tar[at + 148..at + 156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    refused(&env, &tar, &format!("tar entry '{name}' is malformed"));
+    // A wrong checksum.
+    tar[at + 148] = b'7';
+    refused(&env, &tar, "a header's checksum is wrong");
+}
