@@ -11,6 +11,8 @@
 
 use std::collections::HashSet;
 use std::fs;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::error::{Result, io_at};
@@ -18,6 +20,7 @@ use crate::history;
 use crate::id::{Id, Kind};
 use crate::lock::LockGuard;
 use crate::manifest::Release;
+use crate::odb::repack;
 use crate::store::Store;
 use crate::tree::EntryKind;
 
@@ -149,28 +152,70 @@ pub fn gc_with_progress(
         .filter(|r| !kept.contains(&r.version))
         .filter_map(|r| r.slug)
         .collect();
-    // Loose objects only: packs are kept whole.
-    for (id, at) in store.all_objects()? {
-        let crate::odb::Location::Loose(path) = at else {
-            continue;
-        };
-        if live.contains(&id) {
-            continue;
-        }
+    // Loose objects: the unneeded old ones go; small kept ones are packed.
+    let set = store.packs_now()?;
+    let mut to_pack = Vec::new();
+    for (id, path) in store.loose_objects()? {
         let Ok(meta) = fs::symlink_metadata(&path) else {
             continue;
         };
-        if young(&meta) {
-            continue;
-        }
         // Config snapshots are never deleted, referenced or not.
-        if matches!(store.object_header(&id), Ok(h) if h.kind == Kind::Config) {
-            continue;
-        }
-        if dropped_slugs.contains(&id) {
+        let dead = !live.contains(&id)
+            && !young(&meta)
+            && !matches!(store.object_header(&id), Ok(h) if h.kind == Kind::Config);
+        if !dead {
+            if meta.len() <= crate::store::objects::SMALL_FILE {
+                to_pack.push((id, path));
+            }
+        } else if dropped_slugs.contains(&id) {
             roots.push((id, path, meta.len()));
         } else {
             rest.push((id, path, meta.len()));
+        }
+    }
+    // Packs: one younger than the grace period is kept whole (a concurrent
+    // writer touches the pack of an object it needs); an older one with
+    // unneeded objects is rewritten without them.
+    let mut plan = repack::RepackPlan::default();
+    let mut doomed_packs = Vec::new();
+    let mut dropped: Vec<(Id, u64)> = Vec::new();
+    let mut remaining = Vec::new();
+    for pack in &set.packs {
+        let old = store
+            .pack_modified(pack)
+            .is_some_and(|m| now.duration_since(m).is_ok_and(|age| age >= opts.grace));
+        let (keep, gone): (Vec<_>, Vec<_>) = pack
+            .index
+            .entries()
+            .partition(|e| !old || live.contains(&e.id) || e.kind == Kind::Config);
+        if gone.is_empty() {
+            remaining.push(Arc::clone(pack));
+            continue;
+        }
+        let has_root = gone.iter().any(|e| dropped_slugs.contains(&e.id));
+        dropped.extend(gone.iter().map(|e| (e.id, e.length)));
+        doomed_packs.push((Arc::clone(pack), has_root));
+        plan.packs.push((Arc::clone(pack), keep));
+    }
+    // Few packs stay: merge some if a lookup would search too many.
+    let extra = usize::from(!plan.packs.is_empty() || !to_pack.is_empty());
+    for i in repack::to_merge(&remaining, extra) {
+        let pack = &remaining[i];
+        doomed_packs.push((Arc::clone(pack), false));
+        plan.packs
+            .push((Arc::clone(pack), pack.index.entries().collect()));
+    }
+    // A loose copy of an object a kept pack holds is redundant.
+    let stays = |id: &Id| {
+        remaining.iter().any(|p| {
+            !doomed_packs.iter().any(|(d, _)| Arc::ptr_eq(p, d)) && p.index.find(id).is_some()
+        })
+    };
+    let (redundant, to_pack): (Vec<_>, Vec<_>) = to_pack.into_iter().partition(|(id, _)| stays(id));
+    plan.loose = to_pack;
+    for (id, _) in &dropped {
+        if dropped_slugs.contains(id) {
+            roots.push((*id, PathBuf::new(), 0));
         }
     }
 
@@ -197,26 +242,70 @@ pub fn gc_with_progress(
         }
     }
     report.checkouts_removed = doomed_checkouts.len() as u64;
-    report.objects_deleted = (roots.len() + rest.len()) as u64;
-    report.bytes_freed = roots.iter().chain(rest.iter()).map(|(_, _, n)| n).sum();
+    // Packed roots were listed for `pruned` only: their pack goes whole.
+    roots.retain(|(_, path, _)| !path.as_os_str().is_empty());
+    report.objects_deleted = (roots.len() + rest.len() + dropped.len()) as u64;
+    report.bytes_freed = roots
+        .iter()
+        .chain(rest.iter())
+        .map(|(_, _, n)| n)
+        .sum::<u64>()
+        + dropped.iter().map(|(_, n)| n).sum::<u64>();
     if opts.dry_run {
         return Ok(report);
     }
     record_pruned(store, &all, &report.pruned)?;
 
+    // The needed objects of the packs to go, and the small loose ones, in
+    // a new pack, published (durably) before anything is removed.
+    if !plan.packs.is_empty() || !plan.loose.is_empty() {
+        repack::write_pack(store, &plan)?;
+    }
     progress.start("Deleting objects", Some(report.objects_deleted));
+    // Roots first, made durable, so that a crash leaves no slug half-present.
     for (_, path, size) in &roots {
         fs::remove_file(path).map_err(io_at("delete", path))?;
         progress.add(1, *size);
     }
-    if !roots.is_empty() {
+    for (pack, _) in doomed_packs.iter().filter(|(_, root)| *root) {
+        repack::remove_pack(pack)?;
+        progress.add(pack.index.len() as u64, pack.len());
+    }
+    if !roots.is_empty() || doomed_packs.iter().any(|(_, root)| *root) {
         store.sync_all()?;
+    }
+    for (pack, _) in doomed_packs.iter().filter(|(_, root)| !*root) {
+        repack::remove_pack(pack)?;
+        progress.add(pack.index.len() as u64, pack.len());
     }
     for (_, path, size) in &rest {
         fs::remove_file(path).map_err(io_at("delete", path))?;
         progress.add(1, *size);
     }
+    // Loose objects now packed.
+    for (_, path) in plan.loose.iter().chain(&redundant) {
+        match fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_at("delete", path)(e)),
+        }
+    }
+    store.forget_packs();
     progress.finish();
+    // A pack without its index (a writer died between the two renames) is
+    // garbage once it is old enough.
+    let pack_dir = store.pack_dir();
+    if let Ok(entries) = fs::read_dir(&pack_dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "pack")
+                && !path.with_extension("idx").exists()
+                && entry.metadata().is_ok_and(|m| !young(&m))
+            {
+                let _ = fs::remove_file(&path);
+            }
+        }
+    }
     for path in doomed_checkouts {
         // Renamed first, so a half-deleted checkout is never mistaken for a
         // complete one.

@@ -127,6 +127,36 @@ struct SourceFile {
 /// With a store, files whose stat matches the stat cache (`.releases/index`,
 /// see [`crate::statcache`]) are not read: their blob is already stored.
 pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -> Result<Ingested> {
+    in_one_pack(store, || ingest_dir_objects(store, root, progress))
+}
+
+/// Runs an ingest with the store's new small objects going into one pack,
+/// published (durably) when the ingest succeeds, dropped when it fails.
+fn in_one_pack(
+    store: Option<&Store>,
+    ingest: impl FnOnce() -> Result<Ingested>,
+) -> Result<Ingested> {
+    let Some(store) = store else {
+        return ingest();
+    };
+    store.begin_pack();
+    match ingest() {
+        Ok(ingested) => {
+            store.end_pack()?;
+            Ok(ingested)
+        }
+        Err(e) => {
+            store.discard_pack();
+            Err(e)
+        }
+    }
+}
+
+fn ingest_dir_objects(
+    store: Option<&Store>,
+    root: &Path,
+    progress: &dyn Progress,
+) -> Result<Ingested> {
     let start = SystemTime::now();
     let meta = fs::metadata(root).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::refused(format!(
@@ -497,6 +527,14 @@ fn sparse_info<R: Read>(entry: &mut tar::Entry<R>) -> std::io::Result<Option<Spa
 
 /// Stores a tar stream (plain or zstd-compressed) as a slug.
 pub fn ingest_tar(
+    store: Option<&Store>,
+    input: &mut dyn Read,
+    progress: &dyn Progress,
+) -> Result<Ingested> {
+    in_one_pack(store, || ingest_tar_objects(store, input, progress))
+}
+
+fn ingest_tar_objects(
     store: Option<&Store>,
     input: &mut dyn Read,
     progress: &dyn Progress,

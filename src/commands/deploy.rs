@@ -195,6 +195,8 @@ pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
         &mut ctx.hook_sink(),
     )?;
     ctx.status(format!("-----> Launching... {}", done(&committed.release)));
+    // One pack per deploy: merge some before lookups have many to search.
+    crate::odb::repack::consolidate(&store, &lock)?;
     if committed.release.succeeded()
         && let Some(keep) = store.settings.keep
     {

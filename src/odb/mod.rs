@@ -11,10 +11,12 @@
 //! or at the latest the sync before a manifest).
 
 pub mod pack;
+pub mod repack;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
 
 use crate::error::{Error, Result};
 use crate::id::{Id, Kind, is_hex};
@@ -31,6 +33,9 @@ pub struct Odb {
     pending: Mutex<Option<PackWriter>>,
     /// Whether new small objects go to the pending pack.
     packing: AtomicBool,
+    /// Packs this process touched (see `packed_fresh`): their times
+    /// before, and the time set.
+    touched: Mutex<std::collections::HashMap<PathBuf, (SystemTime, SystemTime)>>,
 }
 
 /// Where a copy of an object is.
@@ -95,6 +100,17 @@ impl Store {
         Ok(fresh)
     }
 
+    /// The packs as `objects/pack/` lists them now.
+    pub fn packs_now(&self) -> Result<Arc<PackSet>> {
+        self.relist_packs()
+    }
+
+    /// Forgets the listed packs (some were removed): the next lookup lists
+    /// them again.
+    pub fn forget_packs(&self) {
+        *self.odb.set.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
     /// Where `id` is stored: in a pack, else loose.
     pub fn locate(&self, id: &Id) -> Result<Location> {
         if lock(&self.odb.pending)
@@ -136,10 +152,27 @@ impl Store {
         };
         match set.find(id) {
             Some((pack, _)) => {
-                pack.freshen(after);
+                if let (Some(at), Some(before)) = (pack.freshen(after), pack.modified) {
+                    lock(&self.odb.touched)
+                        .entry(pack.path.clone())
+                        .or_insert((before, at));
+                }
                 true
             }
             None => false,
+        }
+    }
+
+    /// When a pack was last touched by another writer than this process:
+    /// its modification time, or the time before this process touched it
+    /// itself (a deploy's own gc must not take the deploy's touches, which
+    /// protect nothing once its release is written, for a concurrent
+    /// writer's). None when the pack is gone.
+    pub fn pack_modified(&self, pack: &Pack) -> Option<SystemTime> {
+        let now = std::fs::metadata(&pack.path).ok()?.modified().ok()?;
+        match lock(&self.odb.touched).get(&pack.path) {
+            Some((before, at)) if now <= *at => Some(*before),
+            _ => Some(now),
         }
     }
 
@@ -253,8 +286,9 @@ impl Store {
         Ok(out)
     }
 
-    /// The number of distinct objects and the bytes their files take:
-    /// loose objects, and packs with their indexes.
+    /// The number of distinct objects and the bytes they take: a loose
+    /// object's file, a packed object's bytes in its pack (the indexes and
+    /// packs' first frames are not counted).
     pub fn object_usage(&self) -> Result<(u64, u64)> {
         let loose = self.loose_objects()?;
         let mut bytes: u64 = loose
@@ -264,9 +298,11 @@ impl Store {
             .sum();
         let mut ids: std::collections::HashSet<Id> = loose.into_iter().map(|(id, _)| id).collect();
         for pack in &self.relist_packs()?.packs {
-            bytes +=
-                pack.len() + std::fs::symlink_metadata(&pack.index.path).map_or(0, |m| m.len());
-            ids.extend(pack.index.entries().map(|e| e.id));
+            for e in pack.index.entries() {
+                if ids.insert(e.id) {
+                    bytes += e.length;
+                }
+            }
         }
         Ok((ids.len() as u64, bytes))
     }
@@ -281,6 +317,11 @@ impl Store {
     pub fn end_pack(&self) -> Result<()> {
         self.odb.packing.store(false, Ordering::Relaxed);
         self.publish_pack()
+    }
+
+    /// Whether new small objects go to a pack (see [`begin_pack`](Self::begin_pack)).
+    pub(crate) fn packing(&self) -> bool {
+        self.odb.packing.load(Ordering::Relaxed)
     }
 
     /// Drops the pending pack unpublished (its objects were refused).

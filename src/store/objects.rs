@@ -25,6 +25,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, Result, io_at};
 use crate::id::{Id, Kind, is_hex};
+use crate::odb::pack::PackWriter;
 use crate::statcache::FileStat;
 use crate::store::Store;
 use crate::store::direct::DirectWriter;
@@ -118,21 +119,18 @@ impl Store {
         fs::symlink_metadata(self.object_path(id)).is_ok()
     }
 
-    /// The bytes the object occupies in the store: its compressed file, as
-    /// `du --apparent-size` counts it. The one place that knows where an
+    /// The bytes the object occupies in the store: its compressed file (or
+    /// its bytes in a pack), as `du --apparent-size` counts it. The one place that knows where an
     /// object's bytes live, for sizes that sum objects.
     pub fn object_disk_size(&self, id: &Id) -> Result<u64> {
-        let path = self.object_path(id);
-        let meta = fs::symlink_metadata(&path).map_err(|e| {
-            if e.kind() == io::ErrorKind::NotFound {
-                Error::refused(format!(
-                    "object {id} is missing from the store; run 'rel fsck' to list what else is"
-                ))
-            } else {
-                io_at("read", &path)(e)
-            }
-        })?;
-        Ok(meta.len())
+        // A packed object occupies its entry's bytes in the pack.
+        match self.locate(id) {
+            Ok(at) => Ok(at.disk_size()),
+            Err(Error::MissingObject(_)) => Err(Error::refused(format!(
+                "object {id} is missing from the store; run 'rel fsck' to list what else is"
+            ))),
+            Err(e) => Err(e),
+        }
     }
 
     /// `objects/`, opened once per process.
@@ -644,9 +642,15 @@ impl Store {
     ) -> Result<()> {
         let encoded = encode(kind, bytes, self.settings.compression)
             .map_err(io_at("compress", &staging.dir))?;
-        // The pending pack is published only when the deploy is, so it
-        // stages as well as the staging directory does.
-        if self.pack_put(id, kind, bytes.len() as u64, &encoded)? {
+        // Staged into a pack of the staging's own, copied into the
+        // store's pending pack on commit if kept.
+        if self.packing() {
+            let mut pack = staging.pack.lock().unwrap_or_else(|e| e.into_inner());
+            if pack.is_none() {
+                *pack = Some(PackWriter::create(self)?);
+            }
+            let pack = pack.as_mut().expect("made just above");
+            pack.add(id, kind, bytes.len() as u64, &encoded)?;
             staging.packed(*id);
             return Ok(());
         }
@@ -1136,7 +1140,10 @@ impl Read for ObjectReader {
 pub struct Staging {
     dir: PathBuf,
     staged: std::sync::Mutex<std::collections::HashSet<Id>>,
-    /// Staged ids written to the store's pending pack, not to `dir`.
+    /// Small objects staged while the store writes a pack: in a pack of
+    /// their own, not in `dir`.
+    pack: std::sync::Mutex<Option<PackWriter>>,
+    /// The ids in `pack`.
     in_pack: std::sync::Mutex<std::collections::HashSet<Id>>,
     /// Which fan directories (by an id's first byte) are made in `dir`.
     fans: Box<[AtomicBool]>,
@@ -1150,6 +1157,7 @@ impl Staging {
             dir,
             staged: Default::default(),
             in_pack: Default::default(),
+            pack: Default::default(),
             fans: (0..256).map(|_| AtomicBool::new(false)).collect(),
         })
     }
@@ -1214,6 +1222,15 @@ impl Staging {
             .iter()
         {
             staged.remove(id);
+        }
+        let pack = self.pack.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(pack) = pack {
+            pack.drain(|e, encoded| {
+                if keep(&e.id) {
+                    store.put_object(&e.id, e.kind, e.size, encoded)?;
+                }
+                Ok(())
+            })?;
         }
         // Per fan: the objects to keep, and whether any is left out.
         let mut fans: Vec<(Vec<Id>, bool)> = (0..256).map(|_| (Vec::new(), false)).collect();

@@ -36,9 +36,187 @@ pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// How many object files the store holds.
+/// How many objects the store holds: loose files, and entries of pack
+/// indexes (an object stored twice counts twice).
 pub fn object_count(env: &Env) -> usize {
-    files_below(&store(env).join("objects")).len()
+    loose_objects(env).len() + packed_objects(env).len()
+}
+
+/// The loose object files (`objects/ab/cdef…`).
+pub fn loose_objects(env: &Env) -> Vec<PathBuf> {
+    files_below(&store(env).join("objects"))
+        .into_iter()
+        .filter(|p| p.parent().and_then(|d| d.file_name()) != Some(OsStr::new("pack")))
+        .collect()
+}
+
+/// One entry of a pack index.
+#[derive(Clone, Debug)]
+pub struct Packed {
+    pub id: String,
+    pub pack: PathBuf,
+    pub offset: u64,
+    pub length: u64,
+}
+
+/// Every entry of every pack index, read as rel-store(5) lays them out.
+pub fn packed_objects(env: &Env) -> Vec<Packed> {
+    let mut out = Vec::new();
+    for idx in files_below(&store(env).join("objects/pack")) {
+        if idx.extension() != Some(OsStr::new("idx")) {
+            continue;
+        }
+        let b = fs::read(&idx).expect("read index");
+        assert_eq!(&b[..8], b"RELIDX\0\x01", "{}", idx.display());
+        let n = u32::from_le_bytes(b[8..12].try_into().unwrap()) as usize;
+        let ids = 12 + 1024;
+        let entries = ids + 32 * n;
+        for i in 0..n {
+            let id: String = b[ids + 32 * i..ids + 32 * (i + 1)]
+                .iter()
+                .map(|x| format!("{x:02x}"))
+                .collect();
+            let e = entries + 32 * i;
+            out.push(Packed {
+                id,
+                pack: idx.with_extension("pack"),
+                offset: u64::from_le_bytes(b[e..e + 8].try_into().unwrap()),
+                length: u64::from_le_bytes(b[e + 8..e + 16].try_into().unwrap()),
+            });
+        }
+    }
+    out
+}
+
+/// Whether the store holds `id`, loose or in a pack's index.
+pub fn stored(env: &Env, id: &str) -> bool {
+    object_path(env, id).exists() || packed_objects(env).iter().any(|p| p.id == id)
+}
+
+/// Where `rel cat-object --where` says `id` is: a loose file, or a pack
+/// and the offset and length of the object's bytes in it.
+pub fn place(env: &Env, id: &str) -> (PathBuf, Option<(u64, u64)>) {
+    let line = env.rel(["cat-object", "--where", id]).ok().line();
+    let fields: Vec<&str> = line.split(' ').collect();
+    match fields[..] {
+        ["loose", path] => (store(env).join(path), None),
+        ["pack", path, offset, length] => (
+            store(env).join(path),
+            Some((offset.parse().unwrap(), length.parse().unwrap())),
+        ),
+        _ => panic!("cat-object --where printed {line:?}"),
+    }
+}
+
+/// The bytes of object `id` (its loose file's, or its bytes in its pack).
+pub fn object_bytes(env: &Env, id: &str) -> Vec<u8> {
+    let (path, span) = place(env, id);
+    let bytes = fs::read(&path).expect("read object");
+    match span {
+        None => bytes,
+        Some((offset, length)) => bytes[offset as usize..(offset + length) as usize].to_vec(),
+    }
+}
+
+/// Flips one bit in the middle of the content part of object `id`, where
+/// `cat-object --where` says it is.
+pub fn flip_object_bit(env: &Env, id: &str) {
+    let (path, span) = place(env, id);
+    let Some((offset, length)) = span else {
+        return flip_bit(&path);
+    };
+    let mut bytes = fs::read(&path).expect("read pack");
+    let (start, end) = (offset as usize, (offset + length) as usize);
+    let object = &bytes[start..end];
+    let header = 8 + u32::from_le_bytes(object[4..8].try_into().expect("4 bytes")) as usize;
+    let at = start + header + (end - start - header) * 2 / 3;
+    bytes[at] ^= 0x10;
+    let mut perms = fs::metadata(&path).expect("stat").permissions();
+    perms.set_mode(0o600);
+    fs::set_permissions(&path, perms).expect("chmod");
+    fs::write(&path, bytes).expect("write pack");
+}
+
+/// Removes object `id` from the store: its loose file, or its bytes and
+/// entry from its pack, as a gc would (the pack is rewritten without it,
+/// under its new hash, with a new index).
+pub fn remove_object(env: &Env, id: &str) {
+    let loose = object_path(env, id);
+    if loose.exists() {
+        return fs::remove_file(loose).expect("remove object");
+    }
+    let all = packed_objects(env);
+    let pack = all
+        .iter()
+        .find(|p| p.id == id)
+        .unwrap_or_else(|| panic!("{id} is not stored"))
+        .pack
+        .clone();
+    let old = fs::read(&pack).expect("read pack");
+    let mut kept: Vec<&Packed> = all
+        .iter()
+        .filter(|p| p.pack == pack && p.id != id)
+        .collect();
+    kept.sort_by(|a, b| a.id.cmp(&b.id));
+    // The pack: its first frame (19 bytes), then the other objects.
+    let mut bytes = old[..19].to_vec();
+    let mut entries = Vec::new();
+    for p in &kept {
+        let offset = bytes.len() as u64;
+        bytes.extend_from_slice(&old[p.offset as usize..(p.offset + p.length) as usize]);
+        entries.push(offset);
+    }
+    let hash = blake3::hash(&bytes);
+    // The index, as rel-store(5) lays it out.
+    let idx = fs::read(pack.with_extension("idx")).expect("read index");
+    let n = u32::from_le_bytes(idx[8..12].try_into().unwrap()) as usize;
+    let entry_of = |hex: &str| {
+        let ids = 12 + 1024;
+        let i = (0..n)
+            .find(|&i| {
+                idx[ids + 32 * i..ids + 32 * (i + 1)]
+                    .iter()
+                    .map(|x| format!("{x:02x}"))
+                    .collect::<String>()
+                    == hex
+            })
+            .expect("listed");
+        let at = ids + 32 * n + 32 * i;
+        (
+            idx[ids + 32 * i..ids + 32 * (i + 1)].to_vec(),
+            idx[at..at + 32].to_vec(),
+        )
+    };
+    let mut out = b"RELIDX\0\x01".to_vec();
+    out.extend_from_slice(&(kept.len() as u32).to_le_bytes());
+    let mut fanout = [0u32; 256];
+    let listed: Vec<(Vec<u8>, Vec<u8>)> = kept.iter().map(|p| entry_of(&p.id)).collect();
+    for (raw_id, _) in &listed {
+        for f in &mut fanout[raw_id[0] as usize..] {
+            *f += 1;
+        }
+    }
+    for f in fanout {
+        out.extend_from_slice(&f.to_le_bytes());
+    }
+    for (raw_id, _) in &listed {
+        out.extend_from_slice(raw_id);
+    }
+    for ((_, entry), offset) in listed.iter().zip(&entries) {
+        out.extend_from_slice(&offset.to_le_bytes());
+        out.extend_from_slice(&entry[8..]);
+    }
+    out.extend_from_slice(hash.as_bytes());
+    let idx_hash = blake3::hash(&out);
+    out.extend_from_slice(idx_hash.as_bytes());
+    let dir = pack.parent().expect("pack dir");
+    let stem = format!("pack-{}", hash.to_hex());
+    fs::remove_file(pack.with_extension("idx")).expect("remove index");
+    fs::remove_file(&pack).expect("remove pack");
+    if !kept.is_empty() {
+        fs::write(dir.join(format!("{stem}.pack")), bytes).expect("write pack");
+        fs::write(dir.join(format!("{stem}.idx")), out).expect("write index");
+    }
 }
 
 /// The release manifests' names, sorted by version (`v1.toml`, `v2.toml`…).

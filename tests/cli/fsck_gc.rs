@@ -5,8 +5,8 @@ use std::fs;
 
 use crate::common::Env;
 use crate::fixtures::{
-    current, current_link, entry_id, files_below, flip_bit, manifests, object_count, object_path,
-    store, write_slug,
+    current, current_link, entry_id, files_below, flip_object_bit, manifests, object_count,
+    remove_object, store, write_slug,
 };
 
 fn deployed(env: &Env, marker: &str) -> String {
@@ -38,7 +38,7 @@ fn one_flipped_bit_is_named_by_fsck_and_refused_by_checkout() {
     env.init();
     let slug = deployed(&env, "one");
     let blob = entry_id(&env, &slug, "only-one.txt");
-    flip_bit(&object_path(&env, &blob));
+    flip_object_bit(&env, &blob);
     let run = env.rel(["fsck"]).code(1);
     assert!(run.stdout.contains(&blob), "{run:#?}");
     // Every reader refuses it, naming it.
@@ -69,7 +69,7 @@ fn a_corrupt_tree_and_a_missing_object_are_named() {
     let slug = deployed(&env, "one");
     let lib = entry_id(&env, &slug, "lib");
     let util = entry_id(&env, &slug, "lib/util.txt");
-    flip_bit(&object_path(&env, &lib));
+    flip_object_bit(&env, &lib);
     let run = env.rel(["fsck"]).code(1);
     assert!(run.stdout.contains(&lib), "{run:#?}");
     env.rel(["ls-slug", &slug, "lib"]).code(1).fails_with(&lib);
@@ -77,7 +77,7 @@ fn a_corrupt_tree_and_a_missing_object_are_named() {
     let env = Env::new();
     env.init();
     deployed(&env, "one");
-    fs::remove_file(object_path(&env, &util)).unwrap();
+    remove_object(&env, &util);
     let run = env.rel(["fsck"]).code(1);
     assert!(
         run.stdout.contains(&util) && run.stdout.contains("missing"),
@@ -161,7 +161,7 @@ fn four_deploys(env: &Env) -> Vec<String> {
 }
 
 fn has_object(env: &Env, id: &str) -> bool {
-    object_path(env, id).exists()
+    crate::fixtures::stored(env, id)
 }
 
 #[test]

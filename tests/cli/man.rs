@@ -308,10 +308,10 @@ fn the_deploy_pipeline_in_the_pages_works() {
     assert_eq!(env.rel(["config:get", "A"]).ok().stdout, "1\n");
 }
 
-/// The object file of `id` in the store at `app`.
+/// The bytes of object `id` in the store at `app`: its loose file, or its
+/// bytes in its pack, where `cat-object --where` says.
 fn object(env: &Env, id: &str) -> Vec<u8> {
-    std::fs::read(env.path(&format!("app/.releases/objects/{}/{}", &id[..2], &id[2..])))
-        .expect("object file")
+    crate::fixtures::object_bytes(env, id)
 }
 
 /// Splits an object file as rel-store(5) says: skippable frame (magic,
@@ -429,15 +429,13 @@ fn rel_store_5_describes_the_objects_rel_writes() {
     );
 
     // With the stock tools the page names, where they are installed.
+    // The slug's root tree is packed: cut out as the page says.
     if have("zstd") && have("b3sum") {
-        let path = env.path(&format!(
-            "app/.releases/objects/{}/{}",
-            &slug[..2],
-            &slug[2..]
-        ));
+        let (pack, span) = crate::fixtures::place(&env, &slug);
+        let (offset, length) = span.expect("a deploy packs its trees");
         let pipeline = format!(
-            "zstd -dc '{}' | b3sum --no-names --derive-key '{tree_context}'",
-            path.display()
+            "tail -c +$(({offset}+1)) '{}' | head -c {length} | zstd -dc | b3sum --no-names --derive-key '{tree_context}'",
+            pack.display()
         );
         let out = Command::new("sh")
             .args(["-c", &pipeline])

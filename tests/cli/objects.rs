@@ -5,8 +5,8 @@ use std::fs;
 
 use crate::common::{Env, have};
 use crate::fixtures::{
-    assert_is_id, entry_id, files_below, is_root, mode, object_count, object_path, sh, sh_str,
-    store, write_slug,
+    assert_is_id, entry_id, files_below, is_root, mode, object_bytes, object_count, object_path,
+    place, sh, sh_str, store, write_slug,
 };
 
 fn b3sum(env: &Env, path: &str) -> String {
@@ -46,25 +46,37 @@ fn an_object_file_is_a_zstd_stream_of_the_content() {
     env.write("src/big.txt", &big);
     env.write("src/small.txt", "small\n");
     let slug = write_slug(&env, "src");
-    for name in ["big.txt", "small.txt"] {
+    // The large blob is a file of its own; the small one and the trees are
+    // packed, cut out of their pack at the offset and length that
+    // `cat-object --where` prints.
+    let bytes = |id: &str| match place(&env, id) {
+        (path, None) => {
+            assert_eq!(mode(&path), 0o400, "objects are read-only");
+            format!("cat '{}'", path.display())
+        }
+        (pack, Some((offset, length))) => {
+            assert_eq!(mode(&pack), 0o400, "packs are read-only");
+            format!(
+                "tail -c +$(({offset}+1)) '{}' | head -c {length}",
+                pack.display()
+            )
+        }
+    };
+    for (name, packed) in [("big.txt", false), ("small.txt", true)] {
         let id = entry_id(&env, &slug, name);
-        let path = object_path(&env, &id);
-        assert_eq!(mode(&path), 0o400, "objects are read-only");
-        let content = sh(&env, &format!("zstd -dc '{}'", path.display()));
+        assert_eq!(place(&env, &id).1.is_some(), packed, "{name}");
+        let content = sh(&env, &format!("{} | zstd -dc", bytes(&id)));
         assert_eq!(content, fs::read(env.path(&format!("src/{name}"))).unwrap());
         if has_b3sum() {
             let piped = sh_str(
                 &env,
-                &format!("zstd -dc '{}' | b3sum --no-names", path.display()),
+                &format!("{} | zstd -dc | b3sum --no-names", bytes(&id)),
             );
             assert_eq!(piped, id);
         }
     }
     // The tree object is a zstd stream too.
-    sh(
-        &env,
-        &format!("zstd -t -q '{}'", object_path(&env, &slug).display()),
-    );
+    sh(&env, &format!("{} | zstd -t -q", bytes(&slug)));
 }
 
 fn has_b3sum() -> bool {
@@ -159,11 +171,13 @@ fn unique_prefixes_of_six_or_more_hex_digits_resolve() {
         env.rel(["ls-slug", &slug[..6]]).ok().stdout,
         env.rel(["ls-slug", &slug]).ok().stdout
     );
-    // An ambiguous prefix is refused: make a second object file that shares
-    // the first ten digits (a copy under another name).
+    // An ambiguous prefix is refused: make a second (loose) object file
+    // that shares the first ten digits (a copy of the packed blob's bytes
+    // under another name).
     let path = object_path(&env, &blob);
     let twin = path.with_file_name(format!("{}{}", &blob[2..10], "f".repeat(54)));
-    fs::copy(&path, &twin).unwrap();
+    fs::create_dir_all(twin.parent().unwrap()).unwrap();
+    fs::write(&twin, object_bytes(&env, &blob)).unwrap();
     env.rel(["cat-object", &blob[..8]])
         .code(1)
         .fails_with(&blob[..8]);

@@ -6,8 +6,8 @@ use std::process::{Command, Stdio};
 
 use crate::common::{Env, have};
 use crate::fixtures::{
-    Item, assert_is_id, awkward_tree, entry_id, files_below, materialize, object_count,
-    object_path, python, sh, snapshot, store, write_slug,
+    Item, assert_is_id, awkward_tree, entry_id, files_below, materialize, object_count, python, sh,
+    snapshot, store, stored, write_slug,
 };
 
 /// Runs `script` in the scratch dir and returns its stdout (a tar stream).
@@ -126,11 +126,8 @@ fn ignored_files_of_a_tar_stream_reach_no_object_in_a_new_store() {
     let slug = write_slug_stdin(&env, &tar);
     assert_eq!(names(&env, &slug), [".slugignore", "kept.txt"]);
     let id = |bytes: &[u8]| blake3::hash(bytes).to_hex().to_string();
-    assert!(object_path(&env, &id(kept.as_bytes())).exists());
-    assert!(
-        !object_path(&env, &id(secret)).exists(),
-        "the ignored file was stored"
-    );
+    assert!(stored(&env, &id(kept.as_bytes())));
+    assert!(!stored(&env, &id(secret)), "the ignored file was stored");
     env.rel(["fsck"]).ok();
 }
 

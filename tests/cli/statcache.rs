@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use crate::common::Env;
-use crate::fixtures::{entry_id, object_path, store};
+use crate::fixtures::{entry_id, remove_object, store, stored};
 use crate::porcelain::slug_of;
 
 /// More than statcache::RACY.
@@ -191,11 +191,11 @@ fn an_index_naming_a_blob_that_gc_removed_reads_the_file_again() {
     // The slug is collected as gc does it: its root tree first, then the
     // rest (here, the one blob).
     let blob = entry_id(&env, &slug, "data/a.txt");
-    fs::remove_file(object_path(&env, &slug)).unwrap();
-    fs::remove_file(object_path(&env, &blob)).unwrap();
+    remove_object(&env, &slug);
+    remove_object(&env, &blob);
     env.rel(["deploy", "../src", "--force"]).ok();
     assert!(
-        object_path(&env, &blob).exists() && object_path(&env, &slug).exists(),
+        stored(&env, &blob) && stored(&env, &slug),
         "the blob and the tree are stored again"
     );
     let run = env.rel(["fsck"]).ok();

@@ -7,21 +7,16 @@ use crate::porcelain::{deployed, redact};
 /// What status prints for the store: the size of the object files and
 /// their count, as `8.3MB in 12 objects`.
 fn store_line(env: &Env) -> String {
+    // Loose object files, and packed objects' bytes in their packs.
     let mut bytes = 0u64;
     let mut count = 0u64;
-    let objects = env.path("app/.releases/objects");
-    for dir in std::fs::read_dir(&objects).unwrap() {
-        let dir = dir.unwrap().path();
-        if !dir.is_dir() {
-            continue;
-        }
-        for f in std::fs::read_dir(&dir).unwrap() {
-            let m = std::fs::symlink_metadata(f.unwrap().path()).unwrap();
-            if m.is_file() {
-                bytes += m.len();
-                count += 1;
-            }
-        }
+    for f in crate::fixtures::loose_objects(env) {
+        bytes += std::fs::symlink_metadata(f).unwrap().len();
+        count += 1;
+    }
+    for p in crate::fixtures::packed_objects(env) {
+        bytes += p.length;
+        count += 1;
     }
     let b = bytes as f64;
     let size = if b >= 1e6 {

@@ -97,6 +97,18 @@ impl Pack {
 
     /// Reads, decompresses and verifies a packed object in memory.
     pub fn read_whole(&self, entry: &Entry) -> Result<(Header, Vec<u8>)> {
+        self.read_checked(entry)
+            .map(|(_, header, content)| (header, content))
+    }
+
+    /// An entry's encoding, after decoding and verifying it: what a copy
+    /// into another pack writes.
+    pub fn read_verified(&self, entry: &Entry) -> Result<Vec<u8>> {
+        self.read_checked(entry).map(|(raw, _, _)| raw)
+    }
+
+    /// An entry's encoding, header and content, verified.
+    fn read_checked(&self, entry: &Entry) -> Result<(Vec<u8>, Header, Vec<u8>)> {
         let at = Some(entry.offset);
         if entry.size > WHOLE_LIMIT || entry.length > WHOLE_LIMIT + 4096 {
             return Err(Error::Corrupt(
@@ -104,11 +116,11 @@ impl Pack {
                 locate_detail("larger than expected", &self.path, at),
             ));
         }
-        let mut bytes = vec![0u8; entry.length as usize];
+        let mut raw = vec![0u8; entry.length as usize];
         self.file
-            .read_exact_at(&mut bytes, entry.offset)
+            .read_exact_at(&mut raw, entry.offset)
             .map_err(io_at("read", &self.path))?;
-        let (header, content) = decode(&entry.id, &bytes)
+        let (header, content) = decode(&entry.id, &raw)
             .map_err(|e| located(e, &self.path, at))
             .map_err(|e| crate::store::objects::read_error(e, "read", &self.path))?;
         if header.kind != entry.kind || header.size != entry.size {
@@ -117,24 +129,27 @@ impl Pack {
                 locate_detail("its header differs from its pack's index", &self.path, at),
             ));
         }
-        Ok((header, content))
+        Ok((raw, header, content))
     }
 
     /// Touches the pack once per process if it is older than `after`, so
     /// that gc's grace period keeps it whole: a packed object cannot be
     /// touched alone.
-    pub fn freshen(&self, after: std::time::Duration) {
+    /// Returns the time it set, when it touched it.
+    pub fn freshen(&self, after: std::time::Duration) -> Option<SystemTime> {
         if self.freshened.swap(true, Ordering::Relaxed) {
-            return;
+            return None;
         }
         let old = self
             .modified
             .and_then(|m| SystemTime::now().duration_since(m).ok())
             .is_some_and(|age| age > after);
-        if old {
-            // A failure only means the pack may look older to gc than it is.
-            let _ = self.file.set_modified(SystemTime::now());
+        if !old {
+            return None;
         }
+        // A failure only means the pack may look older to gc than it is.
+        let now = SystemTime::now();
+        self.file.set_modified(now).ok().map(|()| now)
     }
 
     /// Checks the whole pack against its index: its first frame, its hash,

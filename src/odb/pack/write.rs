@@ -123,6 +123,25 @@ impl PackWriter {
         Ok(true)
     }
 
+    /// Hands every object written, in the order written, to `f` (its entry
+    /// and encoding), reading the pack back one object at a time; the pack
+    /// is then deleted unpublished.
+    pub fn drain(mut self, mut f: impl FnMut(&Entry, &[u8]) -> Result<()>) -> Result<()> {
+        use std::os::unix::fs::FileExt;
+        let out = self.out.take().expect("open until finished");
+        out.into_inner()
+            .map_err(|e| io_at("write", &self.tmp)(e.into_error()))?;
+        let file = File::open(&self.tmp).map_err(io_at("read", &self.tmp))?;
+        let mut buf = Vec::new();
+        for e in &self.entries {
+            buf.resize(e.length as usize, 0);
+            file.read_exact_at(&mut buf, e.offset)
+                .map_err(io_at("read", &self.tmp))?;
+            f(e, &buf)?;
+        }
+        Ok(())
+    }
+
     /// Finishes the pack and writes its index, both fsynced in `tmp/`;
     /// nothing when the pack holds no object.
     pub fn finish(mut self, store: &Store) -> Result<Option<FinishedPack>> {
@@ -158,8 +177,9 @@ impl PackWriter {
 
 impl Drop for PackWriter {
     fn drop(&mut self) {
-        if self.out.is_some() {
-            self.out = None;
+        // Finished, the file belongs to the FinishedPack (`tmp` is empty).
+        self.out = None;
+        if !self.tmp.as_os_str().is_empty() {
             let _ = fs::remove_file(&self.tmp);
         }
     }
