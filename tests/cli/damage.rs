@@ -6,7 +6,7 @@
 use std::fs;
 
 use crate::common::Env;
-use crate::fixtures::{object_path, store};
+use crate::fixtures::{remove_object, store, stored};
 use crate::porcelain::json;
 
 /// v1..v4, one deploy each (v4 current), then gc keeping one: v1 and v2
@@ -94,7 +94,7 @@ fn a_slug_whose_root_tree_is_deleted_is_a_problem() {
     let env = Env::new();
     let slugs = pruned_history(&env);
     // v3's slug was kept: its root tree going missing is damage.
-    fs::remove_file(object_path(&env, &slugs[2])).unwrap();
+    remove_object(&env, &slugs[2]);
     fsck_names(&env, &["v3", &slugs[2], "missing"]);
     // releases and status tell it from the pruned ones.
     let releases = env.rel(["releases"]).ok().stdout;
@@ -203,7 +203,7 @@ fn a_store_without_a_prune_record_judges_missing_slugs_as_before_until_gc() {
     );
     let run = env.rel(["fsck"]).ok();
     assert!(!run.stderr.contains("warning"), "{run:#?}");
-    fs::remove_file(object_path(&env, &slugs[2])).unwrap();
+    remove_object(&env, &slugs[2]);
     fsck_names(&env, &["v3", &slugs[2]]);
 }
 
@@ -225,7 +225,7 @@ fn gc_that_cannot_record_a_prune_deletes_nothing() {
     env.rel(["gc", "--keep", "1", "--grace", "0s"])
         .code(1)
         .fails_with("pruned");
-    assert!(object_path(&env, &slugs[0]).exists());
+    assert!(stored(&env, &slugs[0]));
     // A record that names a release whose slug is still whole (a gc killed
     // after recording, before deleting) is harmless.
     fs::remove_dir(&record).unwrap();
@@ -238,7 +238,7 @@ fn gc_that_cannot_record_a_prune_deletes_nothing() {
     let releases = env.rel(["releases"]).ok().stdout;
     assert!(!releases.contains("pruned"), "{releases}");
     env.rel(["gc", "--keep", "1", "--grace", "0s"]).ok();
-    assert!(!object_path(&env, &slugs[0]).exists());
+    assert!(!stored(&env, &slugs[0]));
     env.rel(["fsck"]).ok();
     // A damaged record is a problem.
     fs::write(&record, "rel-pruned 1\nnot a line\n").unwrap();
