@@ -374,3 +374,89 @@ fn ssh_killed_mid_transfer_leaves_no_release_and_the_next_push_completes() {
         .collect();
     assert!(tmp.is_empty(), "{tmp:?}");
 }
+
+#[test]
+fn the_sender_killed_before_any_step_leaves_every_host_whole_and_the_next_push_completes() {
+    use std::os::unix::process::CommandExt;
+    let env = Env::new();
+    staging_and(&env, &[]);
+    let Some(sshd) = sshd(&env, "/") else {
+        return;
+    };
+    let hosts = ["web1", "web2"];
+    let dests: Vec<String> = hosts.iter().map(|h| remote(&env, h)).collect();
+    // An ssh that kills rel push (its whole process group) at its Kth
+    // request; with --jobs 1 the requests come in one order: per host
+    // show-release, missing-objects, receive-pack, write-release, then
+    // the two activations. Killed at the 3rd (a pack on its way) and at
+    // the 10th (one host switched, the other not).
+    let killer = env.write(
+        "killer-ssh",
+        &format!(
+            "#!/bin/sh\nn=$(( $(cat \"$COUNT\") + 1 ))\necho $n >\"$COUNT\"\n\
+             [ \"$n\" = \"$KILL_AT\" ] && kill -9 0\nexec {} \"$@\"\n",
+            sshd.ssh(&sshd.key)
+        ),
+    );
+    set_mode(&killer, 0o755);
+    let count = env.path("count");
+    for kill_at in [3, 10] {
+        for host in hosts {
+            let _ = fs::remove_dir_all(env.path(host));
+            env.rel_in(".", ["init", host]).ok();
+        }
+        // Each host runs an older release of its own first.
+        for host in hosts {
+            env.source(&format!("old-{host}"), "old\n");
+            env.rel_in(host, ["deploy", &format!("../old-{host}")]).ok();
+        }
+        fs::write(&count, "0").expect("write");
+        let mut cmd = env.cmd_in("app");
+        cmd.args(["-q", "push", "--jobs", "1"])
+            .args(&dests)
+            .args([
+                "--ssh",
+                &killer.display().to_string(),
+                "--rel",
+                env!("CARGO_BIN_EXE_rel"),
+            ])
+            .env("COUNT", &count)
+            .env("KILL_AT", kill_at.to_string())
+            .process_group(0);
+        let run = crate::common::run(&mut cmd, None);
+        assert_ne!(run.code, 0, "{run:#?}");
+        let requests: u32 = fs::read_to_string(&count)
+            .expect("count")
+            .trim()
+            .parse()
+            .expect("n");
+        for host in hosts {
+            env.rel_in(host, ["fsck"]).ok();
+            let served = fs::read_to_string(env.path(&format!("{host}/current/index.html")))
+                .expect("a whole release is current");
+            assert!(
+                served == "old\n" || served == "hello from staging\n",
+                "{host} after a kill at request {kill_at}: {served:?}"
+            );
+        }
+        let run2 = push(
+            &env,
+            &sshd,
+            &sshd.key,
+            &dests.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+        .ok();
+        for host in hosts {
+            assert_eq!(
+                fs::read_to_string(env.path(&format!("{host}/current/index.html"))).expect("file"),
+                "hello from staging\n",
+                "{host} after a kill at request {kill_at}: {run2:#?}"
+            );
+            let tmp: Vec<_> = fs::read_dir(env.path(&format!("{host}/.releases/tmp")))
+                .expect("tmp")
+                .collect();
+            assert!(tmp.is_empty(), "{host}: {tmp:?}");
+        }
+        assert_eq!(requests, kill_at);
+    }
+}
