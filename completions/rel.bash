@@ -106,6 +106,9 @@ _rel() {
             rel,releases:output)
                 cmd="rel__subcmd__releases:output"
                 ;;
+            rel,releases:retry)
+                cmd="rel__subcmd__releases:retry"
+                ;;
             rel,rev-parse)
                 cmd="rel__subcmd__rev__subcmd__parse"
                 ;;
@@ -143,7 +146,7 @@ _rel() {
 
     case "${cmd}" in
         rel)
-            opts="-C -q -h -V --lock-timeout --quiet --help --version init deploy releases config config:get config:set config:unset addons addons:add addons:remove addons:upgrade addons:downgrade status push serve write-slug cat-object write-config fsck gc list-objects missing-objects pack-objects receive-pack generate releases:info releases:output rollback exec diff write-release show-release rev-parse activate ls-slug checkout-slug export-slug read-config"
+            opts="-C -q -h -V --lock-timeout --quiet --help --version init deploy releases releases:retry config config:get config:set config:unset addons addons:add addons:remove addons:upgrade addons:downgrade status push serve write-slug cat-object write-config fsck gc list-objects missing-objects pack-objects receive-pack generate releases:info releases:output rollback exec diff write-release show-release rev-parse activate ls-slug checkout-slug export-slug read-config"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -953,6 +956,32 @@ _rel() {
                 return 0
             fi
             case "${prev}" in
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rel__subcmd__releases:retry)
+            opts="-C -q -h --by --no-restart --lock-timeout --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

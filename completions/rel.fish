@@ -32,6 +32,7 @@ complete -c rel -n "__fish_rel_needs_command" -s V -l version -d 'Print version'
 complete -c rel -n "__fish_rel_needs_command" -f -a "init" -d 'Create a store in PATH (default: the working directory)'
 complete -c rel -n "__fish_rel_needs_command" -f -a "deploy" -d 'Store a directory or tar stream as a slug, release it and switch to it'
 complete -c rel -n "__fish_rel_needs_command" -f -a "releases" -d 'List the release history, newest first'
+complete -c rel -n "__fish_rel_needs_command" -f -a "releases:retry" -d 'Run the newest release\'s release phase again, in a new release'
 complete -c rel -n "__fish_rel_needs_command" -f -a "config" -d 'Show the current release\'s config vars'
 complete -c rel -n "__fish_rel_needs_command" -f -a "config:get" -d 'Print the value of one config var'
 complete -c rel -n "__fish_rel_needs_command" -f -a "config:set" -d 'Set config vars, making a new release'
@@ -91,6 +92,12 @@ complete -c rel -n "__fish_rel_using_subcommand releases" -l all -d 'Show the wh
 complete -c rel -n "__fish_rel_using_subcommand releases" -l json -d 'Print a JSON array, newest first'
 complete -c rel -n "__fish_rel_using_subcommand releases" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
 complete -c rel -n "__fish_rel_using_subcommand releases" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rel -n "__fish_rel_using_subcommand releases:retry" -l by -d 'Who makes the change (default: REL_BY, else user@host)' -r
+complete -c rel -n "__fish_rel_using_subcommand releases:retry" -s C -d 'Run as if rel was started in PATH' -r -F
+complete -c rel -n "__fish_rel_using_subcommand releases:retry" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
+complete -c rel -n "__fish_rel_using_subcommand releases:retry" -l no-restart -d 'Do not run the restart hook'
+complete -c rel -n "__fish_rel_using_subcommand releases:retry" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
+complete -c rel -n "__fish_rel_using_subcommand releases:retry" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rel -n "__fish_rel_using_subcommand config" -s C -d 'Run as if rel was started in PATH' -r -F
 complete -c rel -n "__fish_rel_using_subcommand config" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
 complete -c rel -n "__fish_rel_using_subcommand config" -l json -d 'Print a JSON object KEY → VALUE'

@@ -93,6 +93,15 @@ pub enum Command {
     /// merged) is kept in the store with each release it ran for.
     #[command(name = "releases:output")]
     ReleasesOutput(commands::releases_output::ReleasesOutputArgs),
+    /// Run the newest release's release phase again, in a new release
+    ///
+    /// Heroku's releases:retry, for a release phase that failed for a
+    /// passing reason (a database that was down): a new release with the
+    /// slug, config, add-ons and commit of the newest release, whose change
+    /// reads "Retry vN". Its release hook runs; if it succeeds, the release
+    /// becomes current and the restart hook runs, as for any release.
+    #[command(name = "releases:retry")]
+    ReleasesRetry(commands::releases_retry::ReleasesRetryArgs),
     /// Make a new release that copies an earlier one's slug and config
     ///
     /// The new release copies the slug, config and add-ons of REV (default:
@@ -316,7 +325,7 @@ pub fn command() -> clap::Command {
 
 /// Groups whose space form (`releases info`) means the colon form.
 const GROUPS: [(&str, &[&str]); 3] = [
-    ("releases", &["info", "output"]),
+    ("releases", &["info", "output", "retry"]),
     ("config", &["get", "set", "unset"]),
     ("addons", &["add", "remove", "upgrade", "downgrade"]),
 ];

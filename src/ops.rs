@@ -486,6 +486,46 @@ pub fn rollback_changes_nothing(current: &Release, target: &Release) -> Option<S
     (target.version == current.version).then(|| format!("{} is the current release", target.name()))
 }
 
+/// A retry of the newest release's release phase (Heroku's
+/// `releases:retry`): a new release with its slug, config, add-ons and
+/// commit, whose change names it. Returns the release it retries.
+pub fn retry(store: &Store, author: &Author) -> Result<(NewRelease, Release)> {
+    let latest = history::latest_version(store);
+    if latest == 0 {
+        return Err(Error::refused(
+            "there is no release to retry; deploy first (rel deploy DIR)",
+        ));
+    }
+    let newest = store.read_release(latest)?;
+    let name = newest.name();
+    match newest.slug {
+        None => {
+            return Err(Error::refused(format!(
+                "{name} has no slug, so it has no release phase to retry; deploy first (rel deploy DIR)"
+            )));
+        }
+        Some(slug) if !store.slug_present(&slug) => {
+            return Err(Error::refused(format!(
+                "cannot retry {name}: gc pruned its slug; deploy that code again instead; nothing changed"
+            )));
+        }
+        Some(_) => {}
+    }
+    let new = NewRelease {
+        slug: newest.slug,
+        config: newest.config,
+        addons: newest.addons.clone(),
+        change: format!("Retry {name}"),
+        by: author.by.clone(),
+        created_at: author.at,
+        commit: newest.commit.clone(),
+        dirty: newest.dirty,
+        rollback_of: None,
+        run_hook: true,
+    };
+    Ok((new, newest))
+}
+
 /// A deploy of `slug`, unless it equals the current slug (and not `force`).
 /// A `dirty` slug came from a work tree of `commit` with changes to tracked
 /// files: its change reads `Deploy 1a2b3c4-dirty`, as `git describe --dirty`.

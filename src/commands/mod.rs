@@ -24,6 +24,7 @@ pub mod receive_pack;
 pub mod releases;
 pub mod releases_info;
 pub mod releases_output;
+pub mod releases_retry;
 pub mod rev_parse;
 pub mod rollback;
 pub mod serve;
@@ -202,6 +203,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Releases(a) => releases::run(&ctx, a),
         Command::ReleasesInfo(a) => releases_info::run(&ctx, a),
         Command::ReleasesOutput(a) => releases_output::run(&ctx, a),
+        Command::ReleasesRetry(a) => releases_retry::run(&ctx, a),
         Command::Rollback(a) => rollback::run(&ctx, a),
         Command::Config(a) => config::run(&ctx, a),
         Command::ConfigGet(a) => config::run_get(&ctx, a),

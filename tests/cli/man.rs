@@ -62,11 +62,12 @@ fn section<'a>(roff: &'a str, name: &str) -> Option<&'a str> {
     Some(rest.find("\n.SH ").map_or(rest, |end| &rest[..end]))
 }
 
-const PORCELAIN: [&str; 17] = [
+const PORCELAIN: [&str; 18] = [
     "deploy",
     "releases",
     "releases:info",
     "releases:output",
+    "releases:retry",
     "rollback",
     "config",
     "config:get",

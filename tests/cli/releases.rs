@@ -296,3 +296,58 @@ fn releases_outside_a_store_is_one_line() {
     std::fs::create_dir_all(env.path("app")).unwrap();
     env.rel(["releases"]).fails_with("rel init").code(1);
 }
+
+#[test]
+fn releases_retry_runs_the_newest_release_phase_again_in_a_new_release() {
+    let env = Env::new();
+    env.init();
+    env.rel(["releases:retry"])
+        .code(1)
+        .fails_with("there is no release to retry; deploy first (rel deploy DIR)");
+    env.rel(["addons:add", "memcachier:dev", "--config", "MC=1"])
+        .ok(); // v1
+    env.rel(["releases:retry"])
+        .code(1)
+        .fails_with("v1 has no slug, so it has no release phase to retry");
+    // A release phase that fails while the database is down.
+    let up = env.path("db-up");
+    let hook = format!(
+        "#!/bin/sh\n[ -f '{}' ] || {{ echo 'db down'; exit 1; }}\necho \"migrated $REL_VERSION $MC\"\n",
+        up.display()
+    );
+    env.hook("release", &hook);
+    env.source("src", "one");
+    let sha = "de63889c20a96347679af2c5160c390727fa6749";
+    env.rel(["deploy", "../src", "--commit", sha]).code(1); // v2, failed
+    assert_eq!(crate::porcelain::current(&env), "v1");
+
+    let run = env.rel(["releases:retry"]).code(1); // v3, failed again
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "db down\nRetrying v2 on myapp... failed, v3\n\
+         rel: error: v3 failed: the release hook failed, so v3 was not activated; its output: 'rel releases:output v3'\n"
+    );
+    std::fs::write(&up, "").unwrap();
+    let run = env.rel(["releases", "retry"]).ok(); // v4; the space form too
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "migrated v4 1\nRetrying v3 on myapp... done, v4\n"
+    );
+    assert_eq!(crate::porcelain::current(&env), "v4");
+
+    let v2 = json(&env.rel(["releases:info", "v2", "--json"]).ok());
+    let v4 = json(&env.rel(["releases:info", "v4", "--json"]).ok());
+    assert_eq!(v4["change"], "Retry v3");
+    assert_eq!(v4["status"], "succeeded");
+    for field in ["slug", "config", "addons", "commit"] {
+        assert_eq!(v4[field], v2[field], "{field}");
+    }
+    assert_eq!(v4["commit"], sha);
+    assert_eq!(v4.get("rollback_of"), None);
+    assert_eq!(
+        std::fs::read_to_string(env.path("app/current/index.html")).unwrap(),
+        "one"
+    );
+}
