@@ -474,3 +474,47 @@ fn a_dirty_release_is_promoted_as_dirty() {
     assert_eq!(now["commit"], COMMIT);
     assert_eq!(now["dirty"], true);
 }
+
+#[test]
+fn a_receiver_killed_mid_stream_leaves_nothing_after_the_next_writer() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    let env = Env::new();
+    staging_and(&env, &["prod"]);
+    let big: String = (0..400_000).map(|i| format!("{i:x}")).collect();
+    env.write("src/big.txt", &big);
+    env.rel(["deploy", "../src"]).ok();
+    let (pack, slug) = whole_pack(&env);
+    let mut child = env
+        .cmd_in("prod")
+        .args(["receive-pack", "--slug", &slug])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(&pack[..pack.len() / 2]).expect("write");
+    stdin.flush().expect("flush");
+    // Wait until it has something in tmp/ (a bound on a hang, not a timing).
+    let tmp = env.path("prod/.releases/tmp");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while files_below(&tmp).is_empty() {
+        assert!(Instant::now() < deadline, "receive-pack wrote nothing");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    drop(stdin);
+    assert!(!files_below(&tmp).is_empty());
+    in_dir(&env, "prod", ["config:set", "NEXT=writer"]).ok();
+    assert!(files_below(&tmp).is_empty(), "{:?}", files_below(&tmp));
+    // None of the slug's objects was published.
+    let ids = env.rel(["list-objects", &slug]).ok().stdout;
+    let missing = crate::common::run(
+        env.cmd_in("prod").arg("missing-objects"),
+        Some(ids.as_bytes()),
+    );
+    assert_eq!(missing.ok().stdout, ids);
+    in_dir(&env, "prod", ["fsck"]).ok();
+}
