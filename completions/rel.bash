@@ -1090,7 +1090,7 @@ _rel() {
             return 0
             ;;
         rel__subcmd__status)
-            opts="-C -q -h --lock-timeout --quiet --help"
+            opts="-C -q -h --json --lock-timeout --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

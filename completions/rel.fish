@@ -153,6 +153,7 @@ complete -c rel -n "__fish_rel_using_subcommand addons:downgrade" -s q -l quiet 
 complete -c rel -n "__fish_rel_using_subcommand addons:downgrade" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rel -n "__fish_rel_using_subcommand status" -s C -d 'Run as if rel was started in PATH' -r -F
 complete -c rel -n "__fish_rel_using_subcommand status" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
+complete -c rel -n "__fish_rel_using_subcommand status" -l json -d 'Print JSON'
 complete -c rel -n "__fish_rel_using_subcommand status" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
 complete -c rel -n "__fish_rel_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rel -n "__fish_rel_using_subcommand push" -l release -d 'The release whose slug is promoted' -r

@@ -25,6 +25,7 @@ pub mod progress;
 pub mod pruned;
 pub mod quote;
 pub mod release;
+pub mod report;
 pub mod sparse;
 pub mod statcache;
 pub mod store;

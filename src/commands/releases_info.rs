@@ -6,10 +6,8 @@ use clap::Args;
 
 use super::Ctx;
 use super::releases::{DateStyle, change_label, when};
-use super::show_release::ReleaseJson;
 use crate::history;
-use crate::manifest::Release;
-use crate::store::Store;
+use crate::report::ReleaseView;
 
 #[derive(Debug, Args)]
 pub struct ReleasesInfoArgs {
@@ -27,32 +25,25 @@ pub struct ReleasesInfoArgs {
     pub date: Option<DateStyle>,
 }
 
-/// "yes", or "no (reason)": whether `rel rollback REV` would be accepted.
-pub fn rollback_verdict(store: &Store, r: &Release) -> Result<String> {
-    let current = history::current_release(store)?;
-    if let Some(block) = crate::ops::rollback_block(store, current.as_ref(), r) {
-        return Ok(format!("no ({})", block.short()));
-    }
-    Ok(match &current {
-        Some(c) if crate::ops::rollback_changes_nothing(c, r).is_some() => {
-            "no (it is the current release)".into()
-        }
-        _ => "yes".into(),
-    })
-}
-
 pub fn run(ctx: &Ctx, args: ReleasesInfoArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let r = history::resolve_text(&store, &args.rev)?;
-    let config = store.read_config(&r.config)?;
     let mut out = super::stdout();
-    if args.json {
-        let current = history::current_version(&store)?;
-        serde_json::to_writer_pretty(&mut out, &ReleaseJson::new(&store, &r, current))?;
-        writeln!(out)?;
-    } else if args.shell {
+    if args.shell {
+        let config = store.read_config(&r.config)?;
         super::config::render(&config, false, true, &mut out)?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let view = ReleaseView::detailed(&store, &r)?;
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &view)?;
+        writeln!(out)?;
     } else {
+        let vars = view
+            .config_vars
+            .as_ref()
+            .expect("a detailed view has config vars");
         writeln!(out, "=== Release {}", r.name())?;
         let label = |k: &str| format!("{:<13}", format!("{k}:"));
         writeln!(
@@ -69,9 +60,9 @@ pub fn run(ctx: &Ctx, args: ReleasesInfoArgs) -> Result<ExitCode> {
             "{}",
             format!("{}{}", label("Addons"), addons.join(", ")).trim_end()
         )?;
-        let width = config.vars.keys().map(String::len).max().unwrap_or(0);
+        let width = vars.keys().map(String::len).max().unwrap_or(0);
         let mut first = true;
-        for (k, v) in &config.vars {
+        for (k, v) in vars {
             let head = if first {
                 label("Config")
             } else {
@@ -89,7 +80,9 @@ pub fn run(ctx: &Ctx, args: ReleasesInfoArgs) -> Result<ExitCode> {
             out,
             "{}{}",
             label("Rollback"),
-            rollback_verdict(&store, &r)?
+            view.rollback
+                .as_ref()
+                .expect("a detailed view has a verdict")
         )?;
     }
     out.flush()?;

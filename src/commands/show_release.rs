@@ -3,12 +3,9 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Args;
-use serde::Serialize;
 
 use super::Ctx;
 use crate::history;
-use crate::manifest::Release;
-use crate::store::Store;
 
 #[derive(Debug, Args)]
 pub struct ShowReleaseArgs {
@@ -21,23 +18,7 @@ pub struct ShowReleaseArgs {
 
 /// A release as JSON: the manifest's fields, plus whether it is current and
 /// whether gc has pruned its slug.
-#[derive(Serialize)]
-pub struct ReleaseJson<'a> {
-    #[serde(flatten)]
-    pub release: &'a Release,
-    pub current: bool,
-    pub pruned: bool,
-}
-
-impl<'a> ReleaseJson<'a> {
-    pub fn new(store: &Store, release: &'a Release, current: Option<u64>) -> ReleaseJson<'a> {
-        ReleaseJson {
-            release,
-            current: current == Some(release.version),
-            pruned: release.slug.is_some_and(|s| !store.slug_present(&s)),
-        }
-    }
-}
+pub type ReleaseJson<'a> = crate::report::ReleaseView<'a>;
 
 pub fn run(ctx: &Ctx, args: ShowReleaseArgs) -> Result<ExitCode> {
     let store = ctx.open()?;

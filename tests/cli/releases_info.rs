@@ -226,3 +226,41 @@ fn output_prints_what_the_release_hook_printed() {
         "v2 has no release output: no release hook ran for it\n"
     );
 }
+
+/// `releases:info --json` carries what the human view shows: the config
+/// vars and the rollback verdict with its reason.
+#[test]
+fn info_json_has_the_config_vars_and_the_rollback_verdict() {
+    let env = Env::new();
+    app(&env);
+    let v2 = json(&env.rel(["releases:info", "v2", "--json"]).ok());
+    assert_eq!(
+        v2["config_vars"],
+        serde_json::json!({"MY_CONFIG_VAR": "42", "RACK_ENV": "production"})
+    );
+    assert_eq!(
+        v2["rollback"],
+        serde_json::json!({"possible": false, "reason": "add-ons differ: deployhooks, releases"})
+    );
+    let human = env.rel(["releases:info", "v2"]).ok().stdout;
+    assert!(
+        human.ends_with("Rollback:    no (add-ons differ: deployhooks, releases)\n"),
+        "{human}"
+    );
+    let v4 = json(&env.rel(["releases:info", "v4", "--json"]).ok());
+    assert_eq!(
+        v4["rollback"],
+        serde_json::json!({"possible": false, "reason": "it is the current release"})
+    );
+    env.rel(["addons:remove", "releases"]).ok(); // v5
+    let v3 = json(&env.rel(["releases:info", "v3", "--json"]).ok());
+    assert_eq!(v3["rollback"], serde_json::json!({"possible": true}));
+    assert!(
+        env.rel(["releases:info", "v3"])
+            .ok()
+            .stdout
+            .ends_with("Rollback:    yes\n")
+    );
+    let v1 = json(&env.rel(["releases:info", "v1", "--json"]).ok());
+    assert_eq!(v1["config_vars"], serde_json::json!({}));
+}

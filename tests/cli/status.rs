@@ -217,3 +217,63 @@ fn releases_written_but_never_activated_are_not_out_of_sync() {
     assert!(status(&env).ends_with("State:       in sync\n"));
     env.rel(["fsck"]).ok();
 }
+
+/// `status --json` is the same report as the human view, field by field.
+#[test]
+fn status_json_agrees_with_the_human_view() {
+    let env = Env::new();
+    env.init();
+    let fresh = crate::porcelain::json(&env.rel(["status", "--json"]).ok());
+    assert_eq!(fresh["app"], "myapp");
+    assert_eq!(fresh["current"], serde_json::Value::Null);
+    assert_eq!(fresh["releases"], 0);
+    assert_eq!(fresh["checkout"], serde_json::Value::Null);
+    assert_eq!(
+        fresh["store"],
+        serde_json::json!({"objects": 0, "bytes": 0})
+    );
+    assert_eq!(fresh["in_sync"], true);
+    assert_eq!(fresh["problems"], serde_json::json!([]));
+
+    let env = Env::new();
+    deployed(&env);
+    env.rel(["config:set", "A=1"]).ok();
+    let s = slug(&env);
+    let checkout = env.path(&format!("app/.releases/checkouts/{s}"));
+    crate::porcelain::sh(
+        &format!("chmod -R u+w '{0}' && rm -rf '{0}'", checkout.display()),
+        &env.path("."),
+    );
+    let run = env.rel(["status", "--json"]).ok();
+    assert_eq!(run.stderr, "");
+    let r = crate::porcelain::json(&run);
+    assert_eq!(
+        r["current"],
+        serde_json::json!({"version": 2, "change": "Set A config vars"})
+    );
+    assert_eq!(r["releases"], 2);
+    assert_eq!(r["checkout"], checkout.display().to_string());
+    assert_eq!(r["in_sync"], false);
+    let problems: Vec<&str> = r["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        problems,
+        ["the current checkout is missing; run 'rel activate current'"]
+    );
+    // The human view shows the same values.
+    let human = env.rel(["status"]).ok().stdout;
+    let objects = r["store"]["objects"].as_u64().unwrap();
+    assert!(objects > 0);
+    assert!(
+        human.contains(&format!(" in {objects} objects\n")),
+        "{human}"
+    );
+    assert!(human.contains(&format!("Checkout:    {}\n", checkout.display())));
+    for p in problems {
+        assert!(human.contains(&format!("Out of sync: {p}\n")), "{human}");
+    }
+}
