@@ -171,7 +171,8 @@ pub fn run(cmd: &mut Command, input: Option<&[u8]>) -> Run {
     }
 }
 
-/// Whether a tool is on PATH; tests that need it skip with a message if not.
+/// Whether a tool is on PATH. A test whose tool is missing skips what
+/// needs it, and says so (see [`skip`]); under CI it fails instead.
 pub fn have(tool: &str) -> bool {
     let found = Command::new("sh")
         .args(["-c", &format!("command -v {tool}")])
@@ -180,7 +181,94 @@ pub fn have(tool: &str) -> bool {
         .map(|s| s.success())
         .unwrap_or(false);
     if !found {
-        eprintln!("skipping: {tool} is not installed");
+        skip(&format!("{tool} is not installed"), true);
     }
     found
+}
+
+/// Whether this run is CI's: `CI` set to anything but empty, 0 or false
+/// (CI services set CI=true, and so does `.ci/run`).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+}
+
+/// The skips of this run, reported when the test binary exits.
+static SKIPPED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Records that the running test skips what it cannot run, because `why`.
+/// A skip must not pass unseen: its line goes straight to stderr (past the
+/// harness's capture, so plain `cargo test` shows it), and the count and the
+/// list are printed once more after libtest's summary, when the process
+/// exits. Under CI a missing tool (`tool`) fails the test instead: CI
+/// installs every tool, so a skip there would hide a test that never ran.
+pub fn skip(why: &str, tool: bool) {
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    if tool && in_ci() {
+        panic!("{test}: {why}, and CI must run every test: install it (.ci/run does)");
+    }
+    let line = format!("SKIPPED: {test}: {why}");
+    let _ = writeln!(std::io::stderr(), "{line}");
+    let mut skipped = SKIPPED.lock().unwrap_or_else(|e| e.into_inner());
+    if skipped.is_empty() {
+        // SAFETY: registers a plain function, run once at process exit.
+        unsafe { libc::atexit(report_skips) };
+    }
+    skipped.push(line);
+}
+
+extern "C" fn report_skips() {
+    let skipped = SKIPPED.lock().unwrap_or_else(|e| e.into_inner());
+    let mut text = format!(
+        "\nSKIPPED {} (part or all of a test did not run; CI=true makes a missing tool fail):\n",
+        skipped.len()
+    );
+    for line in skipped.iter() {
+        text.push_str(&format!("  {line}\n"));
+    }
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
+/// The harness itself: a missing tool is a skip that is seen and counted,
+/// and under CI a failure. Runs this test binary on a probe test that asks
+/// for a tool no machine has.
+#[test]
+fn a_missing_tool_is_a_counted_skip_and_fails_under_ci() {
+    let exe = std::env::current_exe().expect("the test binary");
+    let probe = |ci: &str| {
+        Command::new(&exe)
+            .args(["--exact", "common::skip_probe"])
+            .env("REL_TEST_PROBE", "1")
+            .env("CI", ci)
+            .output()
+            .expect("run the probe")
+    };
+    let out = probe("");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        stderr.contains("skip_probe: no-such-tool-for-rel is not installed\n"),
+        "{stderr}"
+    );
+    // After libtest's own summary: the count and the list.
+    assert!(
+        stderr.contains("\nSKIPPED 1 (part or all of a test did not run"),
+        "{stderr}"
+    );
+    let out = probe("true");
+    assert!(!out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("no-such-tool-for-rel is not installed, and CI must run every test"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn skip_probe() {
+    if std::env::var_os("REL_TEST_PROBE").is_some() {
+        have("no-such-tool-for-rel");
+    }
 }

@@ -262,7 +262,7 @@ pub fn is_root() -> bool {
     // SAFETY: geteuid cannot fail.
     let root = unsafe { libc::geteuid() } == 0;
     if !root {
-        eprintln!("skipping: this test needs root");
+        crate::common::skip("this test needs root", false);
     }
     root
 }
@@ -447,14 +447,10 @@ pub fn python(script: &str) -> Option<Vec<u8>> {
     Some(out.stdout)
 }
 
-/// Whether a tool is installed, quietly.
+/// Whether a tool is installed; a missing one is a counted skip (see
+/// `common::skip`), never a silent one.
 pub fn has(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
+    crate::common::have(tool)
 }
 
 /// Writes an executable hook script into the store.

@@ -155,7 +155,7 @@ fn pages_are_lint_clean() {
             .output()
             .expect("groff")
     } else {
-        eprintln!("skipping: neither mandoc nor groff is installed");
+        crate::common::skip("neither mandoc nor groff is installed", true);
         return;
     };
     let report = format!(

@@ -487,7 +487,7 @@ fn sparse_maps_that_do_not_fit_their_file_are_refused_and_nothing_is_stored() {
         ),
     ] {
         let Some(tar) = sparse_by_hand(&pax, data) else {
-            eprintln!("skipping: python3 is not installed");
+            crate::common::skip("python3 is not installed", true);
             return;
         };
         env.rel_stdin(["write-slug", "-"], &tar)

@@ -62,7 +62,10 @@ fn sshd(env: &Env, serve_dirs: &str) -> Option<Sshd> {
             std::env::var("CI").as_deref() != Ok("true"),
             "CI has no OpenSSH server ({SSHD}) or client: install openssh-server and openssh-client"
         );
-        eprintln!("skipping: OpenSSH server ({SSHD}) or client is not installed");
+        crate::common::skip(
+            &format!("OpenSSH server ({SSHD}) or client is not installed"),
+            false,
+        );
         return None;
     }
     let dir = env.path("sshd");

@@ -39,7 +39,7 @@ sys.stdout.buffer.write(buf.getvalue())
     );
     let out = python(&script);
     if out.is_none() {
-        eprintln!("skipping: python3 is not installed");
+        crate::common::skip("python3 is not installed", true);
     }
     out
 }
@@ -605,7 +605,7 @@ sys.stdout.buffer.write(buf.getvalue())
 "#
     ));
     if out.is_none() {
-        eprintln!("skipping: python3 is not installed");
+        crate::common::skip("python3 is not installed", true);
     }
     out
 }

@@ -219,7 +219,7 @@ fn fuse_usable() -> bool {
             panic!("power-cut tests need FUSE (/dev/fuse, root or fusermount3): {e}")
         }
         Err(e) => {
-            eprintln!("skipping: FUSE cannot be mounted here: {e}");
+            crate::common::skip(&format!("FUSE cannot be mounted here: {e}"), false);
             false
         }
     }
