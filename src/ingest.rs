@@ -31,7 +31,7 @@ use crate::progress::Progress;
 use crate::sparse::{SparseInfo, SparseReader};
 use crate::statcache::{self, FileStat, StatCache};
 use crate::store::Store;
-use crate::store::objects::{LARGE_FILE, SMALL_FILE, Staging};
+use crate::store::objects::{LARGE_FILE, SMALL_FILE, Staging, open_scanned};
 use crate::tarstream::{MAX_NAME, MAX_PATH, TarStream};
 use crate::tree::{Entry, EntryKind, Tree};
 
@@ -238,7 +238,8 @@ fn ingest_dir_objects(
             let settled = file.stat.settled(start);
             store.write_large_file(&path, &file.stat, settled, &copy, &|n| progress.add(0, n))?
         } else {
-            store.write_blob_file_copy(&path, file.stat.size, &copy)?
+            let seen = Some((file.stat.dev, file.stat.ino));
+            store.write_blob_file_copy(&path, file.stat.size, seen, &copy)?
         };
         if copied.load(Ordering::Relaxed) {
             store.prepared_written(&file.rel, file.exec, id, file.stat.size > SMALL_FILE);
@@ -258,7 +259,7 @@ fn ingest_dir_objects(
             }
             let id = match store {
                 Some(store) => store_file(store, file, false)?,
-                None => hash_file(&root.join(OsStr::from_bytes(&file.rel)), size)?,
+                None => hash_file(&root.join(OsStr::from_bytes(&file.rel)), &file.stat)?,
             };
             progress.add(1, size);
             Ok(Some(id))
@@ -401,8 +402,11 @@ fn scan(
     Ok(Node::Dir(children))
 }
 
-fn hash_file(path: &Path, size: u64) -> Result<Id> {
-    let mut file = fs::File::open(path).map_err(io_at("read", path))?;
+/// The blob id of a file the scan found (`stat`), read as
+/// [`open_scanned`] allows.
+fn hash_file(path: &Path, stat: &FileStat) -> Result<Id> {
+    let size = stat.size;
+    let mut file = open_scanned(path, Some((stat.dev, stat.ino)))?;
     let mut hasher = blake3::Hasher::new();
     let n = std::io::copy(&mut file, &mut hasher).map_err(io_at("read", path))?;
     if n != size {

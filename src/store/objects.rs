@@ -390,14 +390,22 @@ impl Store {
     /// Stores the regular file at `path` as a blob. Reads it once if its
     /// blob is already stored, twice (hash, then compress) if it is new.
     pub fn write_blob_file(&self, path: &Path, size: u64) -> Result<Id> {
-        self.write_blob_file_copy(path, size, &|_| Ok(None))
+        self.write_blob_file_copy(path, size, None, &|_| Ok(None))
     }
 
     /// [`write_blob_file`](Self::write_blob_file), writing the bytes also to
     /// the file `copy` may give (a deploy's prepared checkout): small files
     /// always, others when they are new.
-    pub fn write_blob_file_copy(&self, path: &Path, size: u64, copy: &CopyTo) -> Result<Id> {
-        let mut file = File::open(path).map_err(io_at("read", path))?;
+    /// `seen`, from a directory scan, is the file's device and inode: the
+    /// file is read only if it is still that one (see [`open_scanned`]).
+    pub fn write_blob_file_copy(
+        &self,
+        path: &Path,
+        size: u64,
+        seen: Option<(u64, u64)>,
+        copy: &CopyTo,
+    ) -> Result<Id> {
+        let mut file = open_scanned(path, seen)?;
         if size <= SMALL_FILE {
             // One byte more than the scan saw, to notice a file that grew;
             // read_to_end would also stat and seek to size its buffer.
@@ -433,7 +441,7 @@ impl Store {
         if self.has_object_fresh(&id) {
             return Ok(id);
         }
-        let mut file = File::open(path).map_err(io_at("read", path))?;
+        let mut file = open_scanned(path, seen)?;
         let mut w = self.object_writer(Kind::Blob, size)?;
         let mut out = copy(None)?;
         loop {
@@ -478,7 +486,8 @@ impl Store {
         done: &(dyn Fn(u64) + Sync),
     ) -> Result<Id> {
         let size = stat.size;
-        let mut file = File::open(path).map_err(io_at("read", path))?;
+        let seen = Some((stat.dev, stat.ino));
+        let mut file = open_scanned(path, seen)?;
         let mut hasher = blake3::Hasher::new();
         let mut cur = vec![0u8; LARGE_BUF];
         let mut next = vec![0u8; LARGE_BUF];
@@ -505,7 +514,7 @@ impl Store {
             return Ok(id);
         }
 
-        let mut file = File::open(path).map_err(io_at("read", path))?;
+        let mut file = open_scanned(path, seen)?;
         let mut w = self.object_writer(Kind::Blob, size)?;
         if settled {
             w.hasher = None;
@@ -790,6 +799,29 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Opens a file to store, never a link (`O_NOFOLLOW`) and, given `seen`
+/// (device and inode) from a directory scan, only the file the scan saw:
+/// if a link replaced the file or a directory above it since, rel stores
+/// nothing from where that link leads.
+pub(crate) fn open_scanned(path: &Path, seen: Option<(u64, u64)>) -> Result<File> {
+    use std::os::unix::fs::MetadataExt;
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => changed(path),
+            _ => io_at("read", path)(e),
+        })?;
+    if let Some(seen) = seen {
+        let meta = file.metadata().map_err(io_at("read", path))?;
+        if (meta.dev(), meta.ino()) != seen {
+            return Err(changed(path));
+        }
+    }
+    Ok(file)
 }
 
 fn changed(path: &Path) -> Error {
@@ -1307,6 +1339,44 @@ mod tests {
                 assert_eq!(calls.len(), 1, "{calls:?}");
             }
         }
+    }
+
+    /// The scan saw a file; before it is read, it or a directory above it
+    /// is replaced by a link to another file of the same size: nothing
+    /// is read from where the link leads.
+    #[test]
+    fn only_the_file_the_scan_saw_is_stored() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let at = |p: &str| dir.path().join(p);
+        fs::create_dir_all(at("app")).expect("mkdir");
+        let store = Store::init(&at("app"), Some("t"), None).expect("init");
+        fs::create_dir_all(at("src/sub")).expect("mkdir");
+        fs::create_dir_all(at("outside")).expect("mkdir");
+        let file = at("src/sub/f");
+        fs::write(&file, b"mine").expect("write");
+        fs::write(at("outside/f"), b"nope").expect("write");
+        let stat = FileStat::of(&fs::symlink_metadata(&file).expect("stat"));
+        let seen = Some((stat.dev, stat.ino));
+        let store_it = || store.write_blob_file_copy(&file, 4, seen, &|_| Ok(None));
+        assert_eq!(store_it().expect("stored"), Kind::Blob.id_of(b"mine"));
+        let refused = |what: &str| {
+            let e = store_it().expect_err(what).to_string();
+            assert!(
+                e.contains("changed while rel was reading it"),
+                "{what}: {e}"
+            );
+        };
+        // The directory above is now a link.
+        fs::rename(at("src/sub"), at("src/old")).expect("rename");
+        std::os::unix::fs::symlink(at("outside"), at("src/sub")).expect("symlink");
+        refused("through a linked directory");
+        // The file itself is now a link.
+        fs::remove_file(at("src/sub")).expect("unlink");
+        fs::rename(at("src/old"), at("src/sub")).expect("rename");
+        fs::remove_file(&file).expect("unlink");
+        std::os::unix::fs::symlink(at("outside/f"), &file).expect("symlink");
+        refused("a link in place of the file");
+        assert!(!store.has_object(&Kind::Blob.id_of(b"nope")));
     }
 
     #[test]
