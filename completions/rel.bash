@@ -494,7 +494,7 @@ _rel() {
             return 0
             ;;
         rel__subcmd__diff)
-            opts="-C -q -h --values --stat --lock-timeout --quiet --help"
+            opts="-C -q -h --values --stat --json --lock-timeout --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -564,7 +564,7 @@ _rel() {
             return 0
             ;;
         rel__subcmd__fsck)
-            opts="-C -q -h --repair --lock-timeout --quiet --help"
+            opts="-C -q -h --repair --json --lock-timeout --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -586,7 +586,7 @@ _rel() {
             return 0
             ;;
         rel__subcmd__gc)
-            opts="-n -C -q -h --keep --grace --dry-run --lock-timeout --quiet --help"
+            opts="-n -C -q -h --keep --grace --dry-run --json --lock-timeout --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

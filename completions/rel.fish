@@ -191,6 +191,7 @@ complete -c rel -n "__fish_rel_using_subcommand write-config" -s h -l help -d 'P
 complete -c rel -n "__fish_rel_using_subcommand fsck" -s C -d 'Run as if rel was started in PATH' -r -F
 complete -c rel -n "__fish_rel_using_subcommand fsck" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
 complete -c rel -n "__fish_rel_using_subcommand fsck" -l repair -d 'Repair what can be repaired safely (a `current` link that lags CURRENT, temporary files of writers that are gone)'
+complete -c rel -n "__fish_rel_using_subcommand fsck" -l json -d 'Print the report as JSON on stdout (the exit status is the same)'
 complete -c rel -n "__fish_rel_using_subcommand fsck" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
 complete -c rel -n "__fish_rel_using_subcommand fsck" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rel -n "__fish_rel_using_subcommand gc" -l keep -d 'Keep the artifacts of the N newest succeeded releases (default: settings.toml keep, else all)' -r
@@ -198,6 +199,7 @@ complete -c rel -n "__fish_rel_using_subcommand gc" -l grace -d 'Never delete ob
 complete -c rel -n "__fish_rel_using_subcommand gc" -s C -d 'Run as if rel was started in PATH' -r -F
 complete -c rel -n "__fish_rel_using_subcommand gc" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
 complete -c rel -n "__fish_rel_using_subcommand gc" -s n -l dry-run -d 'Say what would be deleted, delete nothing'
+complete -c rel -n "__fish_rel_using_subcommand gc" -l json -d 'Print the report as JSON on stdout'
 complete -c rel -n "__fish_rel_using_subcommand gc" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
 complete -c rel -n "__fish_rel_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rel -n "__fish_rel_using_subcommand list-objects" -s C -d 'Run as if rel was started in PATH' -r -F
@@ -258,6 +260,7 @@ complete -c rel -n "__fish_rel_using_subcommand diff" -s C -d 'Run as if rel was
 complete -c rel -n "__fish_rel_using_subcommand diff" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
 complete -c rel -n "__fish_rel_using_subcommand diff" -l values -d 'Show config values, not only keys'
 complete -c rel -n "__fish_rel_using_subcommand diff" -l stat -d 'Count changed files instead of listing them'
+complete -c rel -n "__fish_rel_using_subcommand diff" -l json -d 'Print JSON (config values only with --values)'
 complete -c rel -n "__fish_rel_using_subcommand diff" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
 complete -c rel -n "__fish_rel_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rel -n "__fish_rel_using_subcommand write-release" -l slug -d 'The slug (tree id or unique prefix)' -r

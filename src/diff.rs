@@ -13,6 +13,7 @@ use crate::store::Store;
 use crate::tree::{Entry, EntryKind, Tree};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Change {
     Added,
     Modified,
@@ -36,20 +37,62 @@ impl Change {
     }
 }
 
-#[derive(Debug, Default)]
+/// What changed from one release to another: `rel diff`'s report.
+#[derive(Debug, serde::Serialize)]
 pub struct ReleaseDiff {
-    /// Key, change, old value, new value.
-    pub config: Vec<(String, Change, Option<String>, Option<String>)>,
-    /// Name, change, old plan, new plan.
-    pub addons: Vec<(String, Change, Option<String>, Option<String>)>,
-    /// Path, change. None when a slug is missing (pruned).
-    pub files: Option<Vec<(Vec<u8>, Change)>>,
+    pub from: u64,
+    pub to: u64,
+    pub config: Vec<ConfigChange>,
+    pub addons: Vec<AddonChange>,
+    /// None when a slug is missing (pruned): files were not compared.
+    pub files: Option<Vec<FileChange>>,
 }
 
-pub fn diff_config(
-    a: &Config,
-    b: &Config,
-) -> Vec<(String, Change, Option<String>, Option<String>)> {
+#[derive(Debug, serde::Serialize)]
+pub struct ConfigChange {
+    pub key: String,
+    pub change: Change,
+    /// The values; None when deleted/added, or when values are hidden.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct AddonChange {
+    pub name: String,
+    pub change: Change,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_plan: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_plan: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct FileChange {
+    /// The path in the slug; bytes that are not UTF-8 read as U+FFFD in JSON.
+    #[serde(serialize_with = "lossy")]
+    pub path: Vec<u8>,
+    pub change: Change,
+}
+
+fn lossy<S: serde::Serializer>(path: &[u8], s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&String::from_utf8_lossy(path))
+}
+
+impl ReleaseDiff {
+    /// The same diff without config values (config vars often hold secrets).
+    pub fn without_values(mut self) -> ReleaseDiff {
+        for c in &mut self.config {
+            c.old = None;
+            c.new = None;
+        }
+        self
+    }
+}
+
+pub fn diff_config(a: &Config, b: &Config) -> Vec<ConfigChange> {
     let keys: BTreeSet<&String> = a.vars.keys().chain(b.vars.keys()).collect();
     keys.into_iter()
         .filter_map(|k| {
@@ -60,15 +103,17 @@ pub fn diff_config(
                 (Some(x), Some(y)) if x != y => Change::Modified,
                 _ => return None,
             };
-            Some((k.clone(), change, old.cloned(), new.cloned()))
+            Some(ConfigChange {
+                key: k.clone(),
+                change,
+                old: old.cloned(),
+                new: new.cloned(),
+            })
         })
         .collect()
 }
 
-pub fn diff_addons(
-    a: &[Addon],
-    b: &[Addon],
-) -> Vec<(String, Change, Option<String>, Option<String>)> {
+pub fn diff_addons(a: &[Addon], b: &[Addon]) -> Vec<AddonChange> {
     let names: BTreeSet<&String> = a.iter().chain(b.iter()).map(|x| &x.name).collect();
     names
         .into_iter()
@@ -81,13 +126,18 @@ pub fn diff_addons(
                 (Some(x), Some(y)) if x != y => Change::Modified,
                 _ => return None,
             };
-            Some((n.clone(), change, old, new))
+            Some(AddonChange {
+                name: n.clone(),
+                change,
+                old_plan: old,
+                new_plan: new,
+            })
         })
         .collect()
 }
 
 /// Files that differ between two slugs (either may be absent: no files).
-pub fn diff_slugs(store: &Store, a: Option<&Id>, b: Option<&Id>) -> Result<Vec<(Vec<u8>, Change)>> {
+pub fn diff_slugs(store: &Store, a: Option<&Id>, b: Option<&Id>) -> Result<Vec<FileChange>> {
     let mut out = Vec::new();
     walk(store, a, b, b"", &mut out)?;
     Ok(out)
@@ -113,7 +163,7 @@ fn walk(
     a: Option<&Id>,
     b: Option<&Id>,
     prefix: &[u8],
-    out: &mut Vec<(Vec<u8>, Change)>,
+    out: &mut Vec<FileChange>,
 ) -> Result<()> {
     if a == b {
         return Ok(());
@@ -141,17 +191,26 @@ fn walk(
                         walk(store, Some(&x.id), None, &path, out)?
                     }
                     Some(_) if eb.is_some_and(|y| y.kind != EntryKind::Dir) => {
-                        out.push((path.clone(), Change::Modified));
+                        out.push(FileChange {
+                            path: path.clone(),
+                            change: Change::Modified,
+                        });
                         continue;
                     }
-                    Some(_) => out.push((path.clone(), Change::Deleted)),
+                    Some(_) => out.push(FileChange {
+                        path: path.clone(),
+                        change: Change::Deleted,
+                    }),
                     None => {}
                 }
                 match eb {
                     Some(y) if y.kind == EntryKind::Dir => {
                         walk(store, None, Some(&y.id), &path, out)?
                     }
-                    Some(_) => out.push((path.clone(), Change::Added)),
+                    Some(_) => out.push(FileChange {
+                        path: path.clone(),
+                        change: Change::Added,
+                    }),
                     None => {}
                 }
             }
@@ -170,6 +229,8 @@ pub fn diff_releases(store: &Store, a: &Release, b: &Release) -> Result<ReleaseD
         None
     };
     Ok(ReleaseDiff {
+        from: a.version,
+        to: b.version,
         config: diff_config(&ca, &cb),
         addons: diff_addons(&a.addons, &b.addons),
         files,

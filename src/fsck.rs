@@ -19,8 +19,88 @@ use crate::tree::EntryKind;
 pub struct FsckReport {
     pub objects: u64,
     pub releases: u64,
-    pub problems: Vec<String>,
+    pub problems: Vec<FsckProblem>,
     pub warnings: Vec<String>,
+}
+
+/// One thing wrong with the store: what kind of damage, the object and
+/// release it concerns (when it concerns one), the line fsck prints, and
+/// what to do about it.
+#[derive(Debug, serde::Serialize)]
+pub struct FsckProblem {
+    pub kind: ProblemKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<Id>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<u64>,
+    pub message: String,
+    pub repair: &'static str,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// A pack or its index fails its checks.
+    DamagedPack,
+    /// An object's content does not match its id, or cannot be read.
+    CorruptObject,
+    /// A release file is missing between v1 and the newest.
+    HistoryGap,
+    /// A manifest, or the prune record, cannot be read.
+    UnreadableFile,
+    /// A release or tree names an object of the wrong kind.
+    WrongKind,
+    /// A release or tree names an object that is not in the store.
+    MissingObject,
+    /// A release's slug is missing and gc did not prune it.
+    MissingSlug,
+    /// A manifest's rollback_of names no earlier release.
+    BadRollbackOf,
+    /// CURRENT names no usable release.
+    BadCurrent,
+}
+
+impl ProblemKind {
+    /// What to do, in the words of the man page.
+    pub fn repair(self) -> &'static str {
+        match self {
+            ProblemKind::DamagedPack
+            | ProblemKind::CorruptObject
+            | ProblemKind::MissingObject
+            | ProblemKind::WrongKind
+            | ProblemKind::MissingSlug => {
+                "restore the store from a backup, or deploy the release again"
+            }
+            ProblemKind::HistoryGap | ProblemKind::UnreadableFile | ProblemKind::BadRollbackOf => {
+                "restore the file from a backup"
+            }
+            ProblemKind::BadCurrent => "activate a release that succeeded with 'rel activate vN'",
+        }
+    }
+}
+
+impl FsckReport {
+    fn problem(
+        &mut self,
+        kind: ProblemKind,
+        object: Option<Id>,
+        release: Option<u64>,
+        message: String,
+    ) {
+        self.problems.push(FsckProblem {
+            kind,
+            object,
+            release,
+            message,
+            repair: kind.repair(),
+        });
+    }
+}
+
+impl std::fmt::Display for FsckProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
@@ -28,13 +108,16 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
     // Packs as wholes (hash, bounds), and indexes that do not load.
     let packs = store.packs()?;
     for (path, detail) in &packs.broken {
-        report
-            .problems
-            .push(format!("'{}' is damaged: {detail}", path.display()));
+        report.problem(
+            ProblemKind::DamagedPack,
+            None,
+            None,
+            format!("'{}' is damaged: {detail}", path.display()),
+        );
     }
     for pack in &packs.packs {
         if let Err(e) = pack.verify() {
-            report.problems.push(e.to_string());
+            report.problem(ProblemKind::DamagedPack, None, None, e.to_string());
         }
     }
     // Then every copy of every object, loose or packed.
@@ -60,7 +143,7 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
             }
             Err(msg) => {
                 bad.insert(id);
-                report.problems.push(msg);
+                report.problem(ProblemKind::CorruptObject, Some(id), None, msg);
             }
         }
     }
@@ -83,16 +166,19 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
     let max = versions.last().copied().unwrap_or(0);
     for v in 1..=max {
         if !versions.contains(&v) {
-            report
-                .problems
-                .push(format!("release v{v} is missing: the history has a gap"));
+            report.problem(
+                ProblemKind::HistoryGap,
+                None,
+                Some(v),
+                format!("release v{v} is missing: the history has a gap"),
+            );
         }
     }
     report.releases = versions.len() as u64;
     // What gc pruned; without a record (a store made before rel kept one),
     // a missing slug is taken as pruned.
     let record = store.read_pruned().unwrap_or_else(|e| {
-        report.problems.push(e.to_string());
+        report.problem(ProblemKind::UnreadableFile, None, None, e.to_string());
         None
     });
     let mut unjudged = Vec::new();
@@ -101,46 +187,58 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
         let release = match store.read_release(v) {
             Ok(r) => r,
             Err(e) => {
-                report.problems.push(e.to_string());
+                report.problem(ProblemKind::UnreadableFile, None, Some(v), e.to_string());
                 continue;
             }
         };
         let name = release.name();
         let need = |id: &Id, kind: Kind, what: &str, report: &mut FsckReport| match kinds.get(id) {
             Some(k) if *k == kind => {}
-            Some(k) => report
-                .problems
-                .push(format!("{name}: {what} {id} is a {k}, not a {kind}")),
-            None if bad.contains(id) => report
-                .problems
-                .push(format!("{name}: {what} {id} is corrupt")),
-            None => report
-                .problems
-                .push(format!("{name}: {what} {id} is missing")),
+            Some(k) => report.problem(
+                ProblemKind::WrongKind,
+                Some(*id),
+                Some(v),
+                format!("{name}: {what} {id} is a {k}, not a {kind}"),
+            ),
+            None if bad.contains(id) => report.problem(
+                ProblemKind::CorruptObject,
+                Some(*id),
+                Some(v),
+                format!("{name}: {what} {id} is corrupt"),
+            ),
+            None => report.problem(
+                ProblemKind::MissingObject,
+                Some(*id),
+                Some(v),
+                format!("{name}: {what} {id} is missing"),
+            ),
         };
         need(&release.config, Kind::Config, "config", &mut report);
         if let Some(of) = release.rollback_of
             && (of >= v || !versions.contains(&of))
         {
-            report.problems.push(format!(
-                "{name}: rollback_of names v{of}, which is not an earlier release"
-            ));
+            report.problem(
+                ProblemKind::BadRollbackOf,
+                None,
+                Some(v),
+                format!("{name}: rollback_of names v{of}, which is not an earlier release"),
+            );
         }
         if let Some(out) = &release.output {
             need(out, Kind::Blob, "release output", &mut report);
         }
         if let Some(slug) = &release.slug {
             if kinds.contains_key(slug) || bad.contains(slug) {
-                walk_slug(store, slug, &kinds, &bad, &mut walked, &name, &mut report);
+                walk_slug(store, slug, &kinds, &bad, &mut walked, v, &mut report);
             } else {
                 match record.as_ref().map(|r| r.releases.get(&v)) {
                     None => unjudged.push(v),
                     Some(Some(pruned)) if pruned == slug => {}
-                    Some(Some(pruned)) => report.problems.push(format!(
+                    Some(Some(pruned)) => report.problem(ProblemKind::MissingSlug, Some(*slug), Some(v), format!(
                         "{name}: slug {slug} is missing, and gc pruned another slug for {name} ({pruned}): '{}' was changed; restore it from a backup",
                         store.manifest_path(v).display()
                     )),
-                    Some(None) => report.problems.push(format!(
+                    Some(None) => report.problem(ProblemKind::MissingSlug, Some(*slug), Some(v), format!(
                         "{name}: slug {slug} is missing and gc did not prune it: its root tree (object {slug}) was deleted, or '{}' was changed; restore it from a backup",
                         store.manifest_path(v).display()
                     )),
@@ -152,21 +250,35 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
     // CURRENT.
     match history::current_version(store) {
         Ok(Some(v)) => match store.read_release(v) {
-            Ok(r) if !r.succeeded() => report.problems.push(format!(
-                "CURRENT names v{v}, which failed its release phase"
-            )),
+            Ok(r) if !r.succeeded() => report.problem(
+                ProblemKind::BadCurrent,
+                None,
+                Some(v),
+                format!("CURRENT names v{v}, which failed its release phase"),
+            ),
             Ok(r) => {
                 if let Some(slug) = r.slug
                     && !kinds.contains_key(&slug)
                 {
-                    report.problems.push(format!(
-                        "CURRENT names v{v}, whose slug {slug} is not in the store"
-                    ));
+                    report.problem(
+                        ProblemKind::BadCurrent,
+                        Some(slug),
+                        Some(v),
+                        format!("CURRENT names v{v}, whose slug {slug} is not in the store"),
+                    );
                 }
             }
-            Err(_) => report.problems.extend(release::current_unknown(store)?),
+            Err(_) => {
+                if let Some(p) = release::current_unknown(store)? {
+                    report.problem(ProblemKind::BadCurrent, None, Some(v), p);
+                }
+            }
         },
-        Ok(None) | Err(_) => report.problems.extend(release::current_unknown(store)?),
+        Ok(None) | Err(_) => {
+            if let Some(p) = release::current_unknown(store)? {
+                report.problem(ProblemKind::BadCurrent, None, None, p);
+            }
+        }
     }
     if !unjudged.is_empty() {
         let names = history::version_list(&unjudged);
@@ -215,9 +327,10 @@ fn walk_slug(
     kinds: &HashMap<Id, Kind>,
     bad: &HashSet<Id>,
     walked: &mut HashSet<Id>,
-    name: &str,
+    version: u64,
     report: &mut FsckReport,
 ) {
+    let name = format!("v{version}");
     let mut stack = vec![*slug];
     while let Some(tree_id) = stack.pop() {
         if !walked.insert(tree_id) || bad.contains(&tree_id) {
@@ -226,7 +339,12 @@ fn walk_slug(
         let tree = match store.read_tree(&tree_id) {
             Ok(t) => t,
             Err(e) => {
-                report.problems.push(format!("{name}: {e}"));
+                report.problem(
+                    ProblemKind::CorruptObject,
+                    Some(tree_id),
+                    Some(version),
+                    format!("{name}: {e}"),
+                );
                 continue;
             }
         };
@@ -238,18 +356,28 @@ fn walk_slug(
                         stack.push(e.id);
                     }
                 }
-                Some(k) => report.problems.push(format!(
-                    "{name}: tree {tree_id} names {} {}, which is a {k}",
-                    want, e.id
-                )),
+                Some(k) => report.problem(
+                    ProblemKind::WrongKind,
+                    Some(e.id),
+                    Some(version),
+                    format!(
+                        "{name}: tree {tree_id} names {} {}, which is a {k}",
+                        want, e.id
+                    ),
+                ),
                 None if bad.contains(&e.id) => {}
-                None => report.problems.push(format!(
-                    "{name}: slug {} needs {} {} ('{}'), which is missing",
-                    slug.short(),
-                    want,
-                    e.id,
-                    String::from_utf8_lossy(&e.name)
-                )),
+                None => report.problem(
+                    ProblemKind::MissingObject,
+                    Some(e.id),
+                    Some(version),
+                    format!(
+                        "{name}: slug {} needs {} {} ('{}'), which is missing",
+                        slug.short(),
+                        want,
+                        e.id,
+                        String::from_utf8_lossy(&e.name)
+                    ),
+                ),
             }
         }
     }

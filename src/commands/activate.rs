@@ -17,16 +17,14 @@ pub struct ActivateArgs {
 }
 
 /// Reports a restart hook's failure; the release stays current.
-pub fn restart_failed(ctx: &Ctx, activation: &Activation) -> Option<ExitCode> {
+pub fn restart_failed(activation: &Activation) -> Option<ExitCode> {
     let outcome = activation.restart.as_ref()?;
     if outcome.success {
         return None;
     }
-    let _ = ctx;
     eprintln!(
-        "rel: error: the restart hook failed ({}); {} is current, restart the app by hand",
-        outcome.how,
-        activation.release.name()
+        "{}",
+        super::restart_failed(&activation.release, &outcome.how)
     );
     Some(ExitCode::from(1))
 }
@@ -45,5 +43,5 @@ pub fn run(ctx: &Ctx, args: ActivateArgs) -> Result<ExitCode> {
         &mut ctx.hook_sink(),
     )?;
     ctx.status(format!("Activated {}", activation.release.name()));
-    Ok(restart_failed(ctx, &activation).unwrap_or(ExitCode::SUCCESS))
+    Ok(restart_failed(&activation).unwrap_or(ExitCode::SUCCESS))
 }

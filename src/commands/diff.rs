@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::Args;
 
 use super::{Ctx, quote_name};
-use crate::diff::{Change, diff_releases};
+use crate::diff::{AddonChange, Change, ConfigChange, diff_releases};
 use crate::history;
 
 #[derive(Debug, Args)]
@@ -20,6 +20,9 @@ pub struct DiffArgs {
     /// Count changed files instead of listing them
     #[arg(long)]
     pub stat: bool,
+    /// Print JSON (config values only with --values)
+    #[arg(long, conflicts_with = "stat")]
+    pub json: bool,
 }
 
 pub fn run(ctx: &Ctx, args: DiffArgs) -> Result<ExitCode> {
@@ -31,11 +34,26 @@ pub fn run(ctx: &Ctx, args: DiffArgs) -> Result<ExitCode> {
     };
     let ra = history::resolve_text(&store, &a)?;
     let rb = history::resolve_text(&store, &b)?;
-    let d = diff_releases(&store, &ra, &rb)?;
+    let mut d = diff_releases(&store, &ra, &rb)?;
     let mut out = super::stdout();
+    if args.json {
+        if !args.values {
+            d = d.without_values();
+        }
+        serde_json::to_writer_pretty(&mut out, &d)?;
+        writeln!(out)?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if !d.config.is_empty() {
         writeln!(out, "Config:")?;
-        for (k, change, old, new) in &d.config {
+        for ConfigChange {
+            key: k,
+            change,
+            old,
+            new,
+        } in &d.config
+        {
             if !args.values {
                 writeln!(out, "{} {k}", change.sign())?;
                 continue;
@@ -50,7 +68,13 @@ pub fn run(ctx: &Ctx, args: DiffArgs) -> Result<ExitCode> {
     }
     if !d.addons.is_empty() {
         writeln!(out, "Add-ons:")?;
-        for (name, change, old, new) in &d.addons {
+        for AddonChange {
+            name,
+            change,
+            old_plan: old,
+            new_plan: new,
+        } in &d.addons
+        {
             match change {
                 Change::Added => writeln!(out, "+ {name} ({})", new.as_deref().unwrap_or(""))?,
                 Change::Deleted => writeln!(out, "- {name} ({})", old.as_deref().unwrap_or(""))?,
@@ -74,7 +98,7 @@ pub fn run(ctx: &Ctx, args: DiffArgs) -> Result<ExitCode> {
         Some(files) => {
             writeln!(out, "Files:")?;
             if args.stat {
-                let count = |c: Change| files.iter().filter(|(_, x)| *x == c).count();
+                let count = |c: Change| files.iter().filter(|f| f.change == c).count();
                 writeln!(
                     out,
                     " {} files changed, {} added, {} modified, {} deleted",
@@ -84,8 +108,8 @@ pub fn run(ctx: &Ctx, args: DiffArgs) -> Result<ExitCode> {
                     count(Change::Deleted)
                 )?;
             } else {
-                for (path, change) in files {
-                    writeln!(out, "{}\t{}", change.letter(), quote_name(path))?;
+                for f in files {
+                    writeln!(out, "{}\t{}", f.change.letter(), quote_name(&f.path))?;
                 }
             }
         }

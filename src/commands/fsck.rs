@@ -12,6 +12,9 @@ pub struct FsckArgs {
     /// temporary files of writers that are gone)
     #[arg(long)]
     pub repair: bool,
+    /// Print the report as JSON on stdout (the exit status is the same)
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(ctx: &Ctx, args: FsckArgs) -> Result<ExitCode> {
@@ -26,8 +29,13 @@ pub fn run(ctx: &Ctx, args: FsckArgs) -> Result<ExitCode> {
         eprintln!("warning: {w}");
     }
     let mut out = super::stdout();
-    for p in &report.problems {
-        writeln!(out, "{p}")?;
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        for p in &report.problems {
+            writeln!(out, "{p}")?;
+        }
     }
     out.flush()?;
     let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });

@@ -18,6 +18,17 @@ pub struct GcArgs {
     /// Say what would be deleted, delete nothing
     #[arg(long, short = 'n')]
     pub dry_run: bool,
+    /// Print the report as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `gc --json`: the report, and whether it is what a dry run would do.
+#[derive(serde::Serialize)]
+struct GcJson<'a> {
+    dry_run: bool,
+    #[serde(flatten)]
+    report: &'a GcReport,
 }
 
 /// `90`, `90s`, `10m`, `1h`, `2d`.
@@ -66,7 +77,16 @@ pub fn run(ctx: &Ctx, args: GcArgs) -> Result<ExitCode> {
         dry_run: args.dry_run,
     };
     let report = crate::gc::gc_with_progress(&store, &lock, &opts, &ctx.progress())?;
-    if args.dry_run {
+    if args.json {
+        let mut out = super::stdout();
+        let json = GcJson {
+            dry_run: args.dry_run,
+            report: &report,
+        };
+        serde_json::to_writer_pretty(&mut out, &json)?;
+        writeln!(out)?;
+        out.flush()?;
+    } else if args.dry_run {
         let mut out = super::stdout();
         writeln!(out, "{}", summary(&report, true))?;
         out.flush()?;

@@ -288,23 +288,34 @@ pub fn author(by: Option<&str>) -> Result<crate::ops::Author> {
 /// Exit code and messages for a committed release: a failed release phase
 /// or a failed restart exits 1 (the release stays as the manifest says).
 pub fn settle(committed: &crate::ops::Committed) -> ExitCode {
-    let name = committed.release.name();
     if !committed.release.succeeded() {
-        eprintln!(
-            "rel: error: {name} failed: the release hook failed, so {name} was not activated; its output: 'rel releases:output {name}'"
-        );
+        eprintln!("{}", release_failed(&committed.release));
         return ExitCode::from(1);
     }
     if let Some(outcome) = committed.restart()
         && !outcome.success
     {
-        eprintln!(
-            "rel: error: the restart hook failed ({}); {name} is current, restart the app by hand",
-            outcome.how
-        );
+        eprintln!("{}", restart_failed(&committed.release, &outcome.how));
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
+}
+
+/// The error line for a release whose release phase failed: every command
+/// that makes a release says it in these words.
+pub fn release_failed(release: &crate::manifest::Release) -> String {
+    let name = release.name();
+    format!(
+        "rel: error: {name} failed: the release hook failed, so {name} was not activated; its output: 'rel releases:output {name}'"
+    )
+}
+
+/// The error line for a restart hook that failed after `release` became current.
+pub fn restart_failed(release: &crate::manifest::Release, how: &str) -> String {
+    format!(
+        "rel: error: the restart hook failed ({how}); {} is current, restart the app by hand",
+        release.name()
+    )
 }
 
 /// "done, v11", or "failed, v11" when the release phase failed.

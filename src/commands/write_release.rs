@@ -143,11 +143,7 @@ pub fn run(ctx: &Ctx, args: WriteReleaseArgs) -> Result<ExitCode> {
     // A failed release prints no version: there is nothing to activate,
     // and `v=$(rel write-release …)` must not hand one on.
     if !release.succeeded() {
-        eprintln!(
-            "rel: error: {} failed: the release hook failed; see 'rel releases:output {}'",
-            release.name(),
-            release.name()
-        );
+        eprintln!("{}", super::release_failed(&release));
         return Ok(ExitCode::from(1));
     }
     let mut out = super::stdout();

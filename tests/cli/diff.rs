@@ -176,3 +176,85 @@ fn unknown_revisions_are_refused() {
     env.rel(["diff", "x"]).fails_with("unknown revision 'x'");
     env.rel(["diff", "v1", "v1", "v1"]).code(2);
 }
+
+fn json(run: &crate::common::Run) -> serde_json::Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {run:#?}"))
+}
+
+/// `diff --json` is the report the human view prints: named fields, values
+/// only with --values.
+#[test]
+fn json_is_the_same_diff_with_named_fields() {
+    let env = Env::new();
+    history(&env);
+    let run = env.rel(["diff", "v1", "--json"]).ok();
+    assert_eq!(run.stderr, "");
+    let d = json(&run);
+    assert_eq!(d["from"], 1);
+    assert_eq!(d["to"], 6);
+    assert_eq!(
+        d["config"],
+        serde_json::json!([
+            {"key": "A", "change": "added"},
+            {"key": "C", "change": "added"},
+        ])
+    );
+    assert_eq!(
+        d["addons"],
+        serde_json::json!([
+            {"name": "memcachier", "change": "added", "new_plan": "memcachier:dev"},
+        ])
+    );
+    // Each file line of the human view, from the JSON.
+    let letter = |c: &serde_json::Value| match c.as_str().unwrap() {
+        "added" => "A",
+        "modified" => "M",
+        "deleted" => "D",
+        other => panic!("unknown change {other}"),
+    };
+    let files: String = d["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}\t{}\n",
+                letter(&f["change"]),
+                f["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let human = env.rel(["diff", "v1"]).ok().stdout;
+    assert!(human.ends_with(&format!("Files:\n{files}")), "{human}");
+    assert_eq!(files.lines().count(), 6);
+
+    let values = json(&env.rel(["diff", "v2", "v6", "--json", "--values"]).ok());
+    assert_eq!(
+        values["config"],
+        serde_json::json!([
+            {"key": "A", "change": "modified", "old": "1", "new": "1\n2"},
+            {"key": "B", "change": "deleted", "old": "two words"},
+            {"key": "C", "change": "added", "new": "3"},
+        ])
+    );
+    assert_eq!(
+        env.rel(["diff", "v2", "v6", "--values"]).ok().stdout,
+        "Config:\n~ A=1 -> 1\\n2\n- B=two words\n+ C=3\nAdd-ons:\n+ memcachier (memcachier:dev)\nFiles:\nM\tbin/run\nM\thome.html\nM\tindex.html\nD\tlib/util.txt\nA\tnew.txt\nA\tsub/deep/file\n"
+    );
+    let run = env.rel(["diff", "--json", "--stat"]).code(2);
+    assert!(run.stderr.contains("--stat"), "{run:#?}");
+}
+
+#[test]
+fn json_says_files_were_not_compared_as_null() {
+    let env = Env::new();
+    env.init();
+    for (i, m) in ["a", "b", "c"].iter().enumerate() {
+        env.source(&format!("s{i}"), m);
+        env.rel(["deploy", &format!("../s{i}")]).ok();
+    }
+    env.rel(["gc", "--keep", "1", "--grace", "0s"]).ok();
+    let d = json(&env.rel(["diff", "v1", "--json"]).ok());
+    assert_eq!(d["files"], serde_json::Value::Null);
+    assert_eq!(d["config"], serde_json::json!([]));
+}

@@ -195,6 +195,28 @@ fn gc_keeps_n_releases_current_and_the_rollback_target() {
         .ok();
     assert!(run.stdout.contains("Would delete"), "{run:#?}");
     assert_eq!(object_count(&env), before);
+    // --json: the same report, parsed, agrees with the summary line.
+    let run = env
+        .rel(["gc", "--keep", "1", "--grace", "0s", "--dry-run", "--json"])
+        .ok();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["pruned"], serde_json::json!([1, 2]));
+    let summary = env
+        .rel(["gc", "--keep", "1", "--grace", "0s", "--dry-run"])
+        .ok()
+        .stdout;
+    assert_eq!(
+        summary,
+        format!(
+            "Would delete {} objects ({:.1} MB) and {} checkouts; pruned v1, v2\n",
+            report["objects_deleted"],
+            report["bytes_freed"].as_u64().unwrap() as f64 / 1e6,
+            report["checkouts_removed"]
+        )
+    );
+    assert!(report["objects_deleted"].as_u64().unwrap() > 0);
+    assert_eq!(object_count(&env), before);
     assert_eq!(files_below(&store(&env).join("checkouts")).len(), checkouts);
     // keep 1: v4 (newest, current) and v3 (the default rollback target) stay.
     env.rel(["gc", "--keep", "1", "--grace", "0s"]).ok();
@@ -370,4 +392,52 @@ fn fsck_checks_what_a_manifest_names() {
     fs::write(&path, text.replace(&slug, &blob)).unwrap();
     let run = env.rel(["fsck"]).code(1);
     assert!(run.stdout.contains(&blob), "{run:#?}");
+}
+
+/// `fsck --json` lists the problems fsck prints, each with its kind, the
+/// object and release it concerns and the repair; the exit status is kept.
+#[test]
+fn fsck_json_lists_each_problem_with_its_kind_object_release_and_repair() {
+    let env = Env::new();
+    env.init();
+    deployed(&env, "one");
+    let clean = env.rel(["fsck", "--json"]).ok();
+    let clean: serde_json::Value = serde_json::from_str(&clean.stdout).unwrap();
+    assert_eq!(clean["problems"], serde_json::json!([]));
+    assert_eq!(clean["releases"], 1);
+
+    let slug = deployed(&env, "two");
+    let util = entry_id(&env, &slug, "only-two.txt");
+    remove_object(&env, &util);
+    env.rel(["config:set", "A=1"]).ok(); // v3
+    env.rel(["config:set", "A=2"]).ok(); // v4
+    fs::remove_file(store(&env).join("releases/v3.toml")).unwrap();
+    let human = env.rel(["fsck"]).code(1);
+    let run = env.rel(["fsck", "--json"]).code(1);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["releases"], 3);
+    let problems = report["problems"].as_array().unwrap();
+    // The same problems, in the same order, as the human view's lines.
+    let messages: String = problems
+        .iter()
+        .map(|p| format!("{}\n", p["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(messages, human.stdout);
+    let gap = problems
+        .iter()
+        .find(|p| p["kind"] == "history_gap")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(gap["release"], 3);
+    assert!(gap.get("object").is_none());
+    assert_eq!(gap["repair"], "restore the file from a backup");
+    let missing: Vec<&serde_json::Value> = problems
+        .iter()
+        .filter(|p| p["kind"] == "missing_object")
+        .collect();
+    assert!(!missing.is_empty(), "{report:#}");
+    for p in missing {
+        assert_eq!(p["object"], util.as_str());
+        assert!(p["release"].as_u64().unwrap() >= 2, "{p}");
+        assert!(p["repair"].as_str().unwrap().contains("backup"), "{p}");
+    }
 }

@@ -219,7 +219,7 @@ fn a_failed_release_hook_records_a_failed_release() {
     assert!(run.stderr.contains("migration failed"), "{run:#?}");
     assert!(
         run.stderr.ends_with(
-            "rel: error: v1 failed: the release hook failed; see 'rel releases:output v1'\n"
+            "rel: error: v1 failed: the release hook failed, so v1 was not activated; its output: 'rel releases:output v1'\n"
         ),
         "{run:#?}"
     );
