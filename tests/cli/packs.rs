@@ -269,3 +269,23 @@ fn where_names_a_loose_objects_file() {
     assert_eq!(out, format!("loose objects/{}/{}", &id[..2], &id[2..]));
     assert!(store(&env).join(&out["loose ".len()..]).is_file());
 }
+
+/// A slug that arrived as a pack (a push) can be deployed again: the
+/// deploy's size line counts packed objects as stored, never as missing.
+#[test]
+fn a_pushed_slug_deploys_again_from_its_pack() {
+    let env = Env::new();
+    env.rel_in(".", ["init", "staging", "--name", "staging"])
+        .ok();
+    env.init();
+    let src = env.source("src", "one");
+    env.rel_in("staging", ["deploy", src.to_str().unwrap()])
+        .ok();
+    let app = env.path("app");
+    env.rel_in("staging", ["push", app.to_str().unwrap()]).ok();
+    assert!(store(&env).join("objects/pack").read_dir().unwrap().count() > 0);
+    env.rel(["deploy", src.to_str().unwrap(), "--force"]).ok();
+    env.write("src/new.txt", "new");
+    env.rel(["deploy", src.to_str().unwrap()]).ok();
+    env.rel(["fsck"]).ok();
+}

@@ -33,8 +33,9 @@ type Prepare = fn(&Env);
 pub struct Writer {
     pub name: &'static str,
     pub prepare: Prepare,
-    /// Arguments; `{src}` is replaced by the scratch dir's `src` (outside
-    /// the file system under test).
+    /// Arguments; `{src}` is replaced by the scratch dir's `src` and
+    /// `{staging}` by its `staging` app (both outside the file system under
+    /// test), `{app}` by the app directory under test.
     pub args: &'static [&'static str],
     /// A tar stream of `src` on stdin.
     pub tar_stdin: bool,
@@ -97,6 +98,15 @@ fn base_two_deploys(env: &Env) {
 fn base_addon(env: &Env) {
     base_deploy(env);
     env.rel_in("base/app", ["addons:add", "redis"]).ok();
+}
+
+/// An app to push from, `staging`, outside the file system under test,
+/// running the changed source.
+fn base_staging(env: &Env) {
+    base_deploy(env);
+    env.rel_in(".", ["init", "staging", "--name", "staging"])
+        .ok();
+    env.rel_in("staging", ["deploy", "../src"]).ok();
 }
 
 fn base_history(env: &Env) {
@@ -170,6 +180,12 @@ pub fn writers() -> Vec<Writer> {
         ),
         w("rollback", base_two_deploys, &["rollback"], true),
         w("activate", base_two_deploys, &["activate", "v1"], false),
+        w(
+            "receiving a push",
+            base_staging,
+            &["-C", "{staging}", "push", "{app}"],
+            true,
+        ),
         Writer {
             script: Some(
                 r#"s=$("$REL" write-slug "$SRC") && c=$("$REL" rev-parse --config current) &&
@@ -248,7 +264,11 @@ fn run_cut(env: &Env, writer: &Writer, cut_after: Option<u64>, out: &str) -> (Ru
     let args: Vec<String> = writer
         .args
         .iter()
-        .map(|a| a.replace("{src}", &src.to_string_lossy()))
+        .map(|a| {
+            a.replace("{src}", &src.to_string_lossy())
+                .replace("{staging}", &env.path("staging").to_string_lossy())
+                .replace("{app}", &mnt.join("app").to_string_lossy())
+        })
         .collect();
     let input = writer.tar_stdin.then(|| {
         std::process::Command::new("tar")
@@ -602,6 +622,11 @@ fn power_cut_during_activate() {
 #[test]
 fn power_cut_during_plumbing_write_slug_write_release_activate() {
     ci_campaign("write-slug, write-release, activate");
+}
+
+#[test]
+fn power_cut_while_receiving_a_push() {
+    ci_campaign("receiving a push");
 }
 
 #[test]
