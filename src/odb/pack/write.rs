@@ -220,8 +220,11 @@ impl FinishedPack {
         let dir = store.pack_dir();
         if !dir.is_dir() {
             store.create_dir(&dir)?;
-            sync_dir(&store.objects_dir())?;
         }
+        // Always, not only when this process made `objects/pack/`: a writer
+        // killed after making it may have left its entry unsynced, and the
+        // pack published here would go with it at a power cut.
+        sync_dir(&store.objects_dir())?;
         let stem = self.stem();
         let pack = dir.join(format!("{stem}.pack"));
         let idx = dir.join(format!("{stem}.idx"));

@@ -227,7 +227,7 @@ fn fuse_usable() -> bool {
         let disk = Disk::load(&dir.path().join("backing")).map_err(|e| e.to_string())?;
         let session = mount(&disk, &dir.path().join("mnt")).map_err(|e| e.to_string())?;
         std::fs::write(dir.path().join("mnt/probe"), "probe").map_err(|e| e.to_string())?;
-        session.umount_and_join().map_err(|e| e.to_string())
+        unmount(session, &dir.path().join("mnt")).map_err(|e| e.to_string())
     });
     match r {
         Ok(()) => true,
@@ -239,6 +239,29 @@ fn fuse_usable() -> bool {
             false
         }
     }
+}
+
+/// Unmounts `at` and joins the file system's thread. A plain unmount fails
+/// with EBUSY while any process holds a descriptor into the mount, and a
+/// process that another test forks, between its fork and its exec, holds
+/// copies of this process's descriptors: so the unmount is retried for a
+/// while before it is given up.
+fn unmount(session: fuser::BackgroundSession, at: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(at.as_os_str().as_bytes())?;
+    for _ in 0..200 {
+        // SAFETY: a NUL-terminated path that outlives the call.
+        if unsafe { libc::umount2(path.as_ptr(), 0) } == 0 {
+            // Unmounted: fuser sees it so and only joins its thread.
+            return session.umount_and_join();
+        }
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EBUSY) {
+            return Err(e);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    session.umount_and_join()
 }
 
 fn mount(disk: &Disk, at: &Path) -> std::io::Result<fuser::BackgroundSession> {
@@ -297,7 +320,7 @@ fn run_cut(env: &Env, writer: &Writer, cut_after: Option<u64>, out: &str) -> (Ru
     cmd.args(&args).env("LD_PRELOAD", shim());
     let run = run_bounded(&mut cmd, input.as_deref());
     disk.cut();
-    session.umount_and_join().expect("unmount");
+    unmount(session, &mnt).expect("unmount");
     std::fs::remove_dir(&mnt).expect("remove the mount point");
     let ops = disk.lock().ops;
     (run, ops, disk)
