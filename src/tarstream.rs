@@ -499,6 +499,14 @@ fn overflow(who: &str, size: u64) -> String {
     format!("{who} has a size of {size} bytes, more than a tar stream can hold; nothing was stored")
 }
 
+/// Whether a decoder's error says the bytes after its last whole frame
+/// start no frame (zstd's and gzip's words for it), rather than that a
+/// frame is cut or damaged.
+fn starts_no_frame(e: &io::Error) -> bool {
+    let text = e.to_string();
+    text.contains("Unknown frame descriptor") || text.contains("invalid gzip header")
+}
+
 impl<R: Read> Read for TarStream<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if let Some(msg) = &self.refusal {
@@ -510,6 +518,10 @@ impl<R: Read> Read for TarStream<R> {
         let n = match self.inner.read(buf) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(e),
+            // Past the end-of-archive marker, bytes that start no frame
+            // after a frame that ended whole are padding: bsdtar pads its
+            // compressed output to a whole record with zeros.
+            Err(e) if matches!(self.state, State::End) && starts_no_frame(&e) => return Ok(0),
             Err(e) => {
                 let msg = self.failed(&e);
                 return Err(self.refuse(msg));

@@ -252,8 +252,8 @@ fn unmount(session: fuser::BackgroundSession, at: &Path) -> std::io::Result<()> 
     for _ in 0..200 {
         // SAFETY: a NUL-terminated path that outlives the call.
         if unsafe { libc::umount2(path.as_ptr(), 0) } == 0 {
-            // Unmounted: fuser sees it so and only joins its thread.
-            return session.umount_and_join();
+            // Unmounted: the kernel ends the session, and its thread with it.
+            return session.join();
         }
         let e = std::io::Error::last_os_error();
         if e.raw_os_error() != Some(libc::EBUSY) {
