@@ -1041,9 +1041,11 @@ impl ObjectWriter<'_> {
             Some(staging) => staging.path_for(self.store, &id)?,
             None => {
                 let dest = self.store.object_path(&id);
-                // Synced before it is named, as in `put_object`; a large
-                // object always (its data is most of a sync's work anyway).
-                if self.store.unsynced.object(&id, dest.clone()) || self.size >= LARGE_FILE {
+                // Synced before it is named, as in `put_object`; an object
+                // of more than SMALL_FILE bytes always: a deploy packs the
+                // smaller ones, so its loose objects are these, and their
+                // data is most of a sync's work anyway.
+                if self.store.unsynced.object(&id, dest.clone()) || self.size > SMALL_FILE {
                     file.sync_all().map_err(io_at("sync", &self.tmp))?;
                 }
                 self.store.known.ours(&id);
