@@ -184,14 +184,20 @@ impl Store {
         }
     }
 
-    /// Opens an object for a verifying, streaming read.
-    pub fn open_object(&self, id: &Id) -> Result<ObjectReader> {
+    /// Runs `packed` on the pack entry of `id`, else `loose`. A loose
+    /// object that is gone meanwhile (packed by a concurrent gc) is looked
+    /// for once more in a fresh list of packs.
+    fn in_pack_or_loose<T>(
+        &self,
+        id: &Id,
+        packed: impl Fn(&Arc<Pack>, Entry) -> Result<T>,
+        loose: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
         match self.locate(id)? {
-            Location::Packed { pack, entry } => pack.open(&entry),
-            Location::Loose(_) => match self.open_loose(id) {
-                // Packed and deleted meanwhile (a concurrent gc).
+            Location::Packed { pack, entry } => packed(&pack, entry),
+            Location::Loose(_) => match loose() {
                 Err(Error::MissingObject(_)) => match self.relist_packs()?.find(id) {
-                    Some((pack, entry)) => pack.open(&entry),
+                    Some((pack, entry)) => packed(pack, entry),
                     None => Err(Error::MissingObject(*id)),
                 },
                 r => r,
@@ -199,24 +205,23 @@ impl Store {
         }
     }
 
+    /// Opens an object for a verifying, streaming read.
+    pub fn open_object(&self, id: &Id) -> Result<ObjectReader> {
+        self.in_pack_or_loose(id, |pack, entry| pack.open(&entry), || self.open_loose(id))
+    }
+
     /// An object's kind and size: for a packed object, from its pack's index.
     pub fn object_header(&self, id: &Id) -> Result<Header> {
-        match self.locate(id)? {
-            Location::Packed { entry, .. } => Ok(Header {
-                kind: entry.kind,
-                size: entry.size,
-            }),
-            Location::Loose(_) => match self.loose_header(id) {
-                Err(Error::MissingObject(_)) => match self.relist_packs()?.find(id) {
-                    Some((_, entry)) => Ok(Header {
-                        kind: entry.kind,
-                        size: entry.size,
-                    }),
-                    None => Err(Error::MissingObject(*id)),
-                },
-                r => r,
+        self.in_pack_or_loose(
+            id,
+            |_, entry| {
+                Ok(Header {
+                    kind: entry.kind,
+                    size: entry.size,
+                })
             },
-        }
+            || self.loose_header(id),
+        )
     }
 
     /// Reads, decompresses and verifies a whole object in memory: for
@@ -225,16 +230,11 @@ impl Store {
     /// [`WHOLE_LIMIT`](crate::store::objects::WHOLE_LIMIT) are refused as
     /// corrupt: nothing rel writes is read so.
     pub fn read_whole(&self, id: &Id) -> Result<(Header, Vec<u8>)> {
-        match self.locate(id)? {
-            Location::Packed { pack, entry } => pack.read_whole(&entry),
-            Location::Loose(_) => match self.read_whole_loose(id) {
-                Err(Error::MissingObject(_)) => match self.relist_packs()?.find(id) {
-                    Some((pack, entry)) => pack.read_whole(&entry),
-                    None => Err(Error::MissingObject(*id)),
-                },
-                r => r,
-            },
-        }
+        self.in_pack_or_loose(
+            id,
+            |pack, entry| pack.read_whole(&entry),
+            || self.read_whole_loose(id),
+        )
     }
 
     /// Resolves a full id or a unique prefix of at least 6 hex digits,
