@@ -35,10 +35,11 @@ use rustix::io::Errno;
 
 use crate::error::{Error, Result, io_at};
 use crate::id::{Id, Kind};
+use crate::odb::format::read_error;
+use crate::odb::{LARGE_FILE, SMALL_FILE};
 use crate::progress::Progress;
 use crate::store::Store;
 use crate::store::direct::DirectWriter;
-use crate::store::objects::{LARGE_FILE, SMALL_FILE, read_error};
 use crate::tree::EntryKind;
 
 /// A file to write. Paths are kept relative (to the checkout being built)

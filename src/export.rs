@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::id::{Id, Kind};
+use crate::odb::format::read_error;
 use crate::store::Store;
-use crate::store::objects::read_error;
 use crate::tree::EntryKind;
 
 pub fn export_slug(store: &Store, slug: &Id, out: &mut dyn Write) -> Result<()> {

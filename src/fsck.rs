@@ -309,7 +309,7 @@ fn verify_object(
     let mut reader = store.open_at(id, at).map_err(|e| describe(id, e))?;
     let kind = reader.header.kind;
     io::copy(&mut reader, &mut io::sink())
-        .map_err(|e| crate::store::objects::read_error(e, "read", &reader.path))
+        .map_err(|e| crate::odb::format::read_error(e, "read", &reader.path))
         .map_err(|e| describe(id, e))?;
     Ok(kind)
 }

@@ -164,7 +164,7 @@ pub fn gc_with_progress(
             && !young(&meta)
             && !matches!(store.object_header(&id), Ok(h) if h.kind == Kind::Config);
         if !dead {
-            if meta.len() <= crate::store::objects::SMALL_FILE {
+            if meta.len() <= crate::odb::SMALL_FILE {
                 to_pack.push((id, path));
             }
         } else if dropped_slugs.contains(&id) {

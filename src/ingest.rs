@@ -27,11 +27,12 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result, io_at};
 use crate::id::{Id, Kind};
+use crate::odb::write::open_scanned;
+use crate::odb::{LARGE_FILE, SMALL_FILE, Staging};
 use crate::progress::Progress;
 use crate::sparse::{SparseInfo, SparseReader};
 use crate::statcache::{self, FileStat, StatCache};
 use crate::store::Store;
-use crate::store::objects::{LARGE_FILE, SMALL_FILE, Staging, open_scanned};
 use crate::tarstream::{MAX_NAME, MAX_PATH, TarStream};
 use crate::tree::{Entry, EntryKind, Tree};
 

@@ -12,6 +12,7 @@ pub mod diff;
 pub mod error;
 pub mod export;
 pub mod fsck;
+pub mod fsstat;
 pub mod gc;
 pub mod history;
 pub mod hooks;

@@ -35,7 +35,6 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -47,27 +46,9 @@ const MAGIC: &[u8] = b"rel-index 1\n";
 pub const RACY: Duration = Duration::from_secs(1);
 const FIXED: usize = 8 + 12 + 12 + 8 + 8 + 32;
 
-/// The stat fields an entry is matched on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FileStat {
-    pub size: u64,
-    pub mtime: (i64, u32),
-    pub ctime: (i64, u32),
-    pub ino: u64,
-    pub dev: u64,
-}
+pub use crate::fsstat::FileStat;
 
 impl FileStat {
-    pub fn of(meta: &fs::Metadata) -> FileStat {
-        FileStat {
-            size: meta.size(),
-            mtime: (meta.mtime(), meta.mtime_nsec() as u32),
-            ctime: (meta.ctime(), meta.ctime_nsec() as u32),
-            ino: meta.ino(),
-            dev: meta.dev(),
-        }
-    }
-
     /// Whether a scan that started at `start` may enter this file (see
     /// [`RACY`]).
     pub fn settled(&self, start: SystemTime) -> bool {

@@ -7,7 +7,7 @@ use clap::Args;
 use super::Ctx;
 use crate::id::Kind;
 use crate::odb::Location;
-use crate::store::objects::read_error;
+use crate::odb::format::read_error;
 
 #[derive(Debug, Args)]
 // Only the flags form the group: a struct-level `#[group]` would take in

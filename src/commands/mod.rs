@@ -392,13 +392,13 @@ impl Ctx {
 /// (naming it) instead of ending early.
 pub fn copy_object(
     _store: &Store,
-    reader: &mut crate::store::objects::ObjectReader,
+    reader: &mut crate::odb::ObjectReader,
     out: &mut dyn Write,
 ) -> Result<()> {
     let mut buf = vec![0u8; 1 << 16];
     loop {
         let n = io::Read::read(reader, &mut buf)
-            .map_err(|e| crate::store::objects::read_error(e, "read", &reader.path))?;
+            .map_err(|e| crate::odb::format::read_error(e, "read", &reader.path))?;
         if n == 0 {
             return Ok(());
         }

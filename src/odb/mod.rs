@@ -1,6 +1,6 @@
 //! The object database: one lookup over the store's objects, wherever they
-//! live, loose (`objects/ab/cdef…`, see `store/objects.rs`) or packed
-//! (`objects/pack/`, see [`pack`]).
+//! live, loose (`objects/ab/cdef…`, see [`loose`]) or packed
+//! (`objects/pack/`, see [`pack`]), each in the encoding of [`format`].
 //!
 //! A lookup checks the packs' indexes, then the loose objects; one that
 //! finds nothing lists `objects/pack/` again once before saying the object
@@ -10,8 +10,20 @@
 //! the pack is published before anything names them ([`Store::end_pack`],
 //! or at the latest the sync before a manifest).
 
+pub mod durable;
+pub mod format;
+pub mod known;
+pub mod loose;
 pub mod pack;
+pub mod reader;
 pub mod repack;
+pub mod staging;
+pub mod write;
+
+pub use format::{Header, WHOLE_LIMIT};
+pub use reader::ObjectReader;
+pub use staging::Staging;
+pub use write::{CopyTo, LARGE_FILE, SMALL_FILE};
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,7 +33,6 @@ use std::time::SystemTime;
 use crate::error::{Error, Result};
 use crate::id::{Id, Kind, is_hex};
 use crate::store::Store;
-use crate::store::objects::{Header, ObjectReader};
 use pack::{Entry, Pack, PackSet, PackWriter};
 
 /// The per-store state of the object database.
@@ -36,6 +47,13 @@ pub struct Odb {
     /// Packs this process touched (see `packed_fresh`): their times
     /// before, and the time set.
     touched: Mutex<std::collections::HashMap<PathBuf, (SystemTime, SystemTime)>>,
+    /// `objects/`, opened once, so an object's path resolves in two steps
+    /// (see `loose`).
+    pub(crate) objects_fd: std::sync::OnceLock<std::os::fd::OwnedFd>,
+    /// What this process wrote that is not durable yet.
+    pub(crate) unsynced: durable::Unsynced,
+    /// Objects and fan directories this process knows about.
+    pub(crate) known: known::Known,
 }
 
 /// Where a copy of an object is.
@@ -227,7 +245,7 @@ impl Store {
     /// Reads, decompresses and verifies a whole object in memory: for
     /// objects known to be small (trees, configs, blobs whose tree entry
     /// says so). Objects larger than
-    /// [`WHOLE_LIMIT`](crate::store::objects::WHOLE_LIMIT) are refused as
+    /// [`WHOLE_LIMIT`] are refused as
     /// corrupt: nothing rel writes is read so.
     pub fn read_whole(&self, id: &Id) -> Result<(Header, Vec<u8>)> {
         self.in_pack_or_loose(
@@ -235,6 +253,33 @@ impl Store {
             |pack, entry| pack.read_whole(&entry),
             || self.read_whole_loose(id),
         )
+    }
+
+    /// The bytes the object occupies in the store: its compressed file (or
+    /// its bytes in a pack), as `du --apparent-size` counts it. The one place that knows where an
+    /// object's bytes live, for sizes that sum objects.
+    pub fn object_disk_size(&self, id: &Id) -> Result<u64> {
+        // A packed object occupies its entry's bytes in the pack.
+        match self.locate(id) {
+            Ok(at) => Ok(at.disk_size()),
+            Err(Error::MissingObject(_)) => Err(Error::refused(format!(
+                "object {id} is missing from the store; run 'rel fsck' to list what else is"
+            ))),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Reads a whole object of `kind` into memory: for trees and configs,
+    /// which are small, never for blobs of unknown size.
+    pub fn read_small(&self, id: &Id, kind: Kind) -> Result<Vec<u8>> {
+        let (header, bytes) = self.read_whole(id)?;
+        if header.kind != kind {
+            return Err(Error::refused(format!(
+                "object {id} is a {}, not a {kind}",
+                header.kind
+            )));
+        }
+        Ok(bytes)
     }
 
     /// Resolves a full id or a unique prefix of at least 6 hex digits,

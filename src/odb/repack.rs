@@ -11,9 +11,9 @@ use rayon::prelude::*;
 
 use crate::error::{Result, io_at};
 use crate::id::Id;
+use crate::odb::format::{Header, decode, read_error};
 use crate::odb::pack::{Entry, Pack, PackWriter};
 use crate::store::Store;
-use crate::store::objects::{Header, decode, read_error};
 
 /// More packs than this are merged (by gc, or after a deploy).
 pub const MAX_PACKS: usize = 8;

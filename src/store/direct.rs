@@ -2,7 +2,7 @@
 //!
 //! A large blob's object and its checkout copy are written once and not read
 //! back by rel soon (the checkout copy is made from the same buffer as the
-//! object, see `objects.rs`). Through the page cache, each new page costs a
+//! object, see `odb/write.rs`). Through the page cache, each new page costs a
 //! copy and, on a VM whose idle memory is handed back to the host, a host
 //! fault; `syncfs` then flushes it all. Direct writes of aligned blocks go
 //! from rel's buffer to the disk, at the disk's speed and a fraction of the

@@ -7,7 +7,6 @@
 //! format, or owned by someone else and not trusted, is never touched.
 
 pub mod direct;
-pub mod objects;
 pub mod tmp;
 
 use std::ffi::{CString, OsStr};
@@ -104,16 +103,10 @@ pub struct Store {
     gid: Option<u32>,
     /// Owner given to what root writes into another user's trusted store.
     adopt: Option<(u32, u32)>,
-    /// `objects/`, opened once, so an object's path resolves in two steps
-    /// (see `objects.rs`).
-    objects_fd: std::sync::OnceLock<std::os::fd::OwnedFd>,
     /// The checkout a deploy builds while it stores its source.
     pub(crate) prepared: crate::checkout::PreparedCheckout,
-    /// What this process wrote that is not durable yet.
-    unsynced: objects::Unsynced,
-    /// Objects and fan directories this process knows about.
-    known: objects::Known,
-    /// Packs: the set listed, and the one being written.
+    /// The object database's state: packs listed and pending, what this
+    /// process wrote and knows.
     pub(crate) odb: crate::odb::Odb,
 }
 
@@ -161,10 +154,7 @@ impl Store {
             settings,
             gid,
             adopt: None,
-            objects_fd: Default::default(),
             prepared: Default::default(),
-            unsynced: Default::default(),
-            known: Default::default(),
             odb: Default::default(),
         };
         // Build in a temporary sibling and rename, so a store is either
@@ -258,10 +248,7 @@ impl Store {
             settings,
             gid,
             adopt,
-            objects_fd: Default::default(),
             prepared: Default::default(),
-            unsynced: Default::default(),
-            known: Default::default(),
             odb: Default::default(),
         })
     }
@@ -463,6 +450,16 @@ impl Store {
             let (uid, gid) = (Uid::from_raw(uid), Gid::from_raw(self.gid.unwrap_or(gid)));
             chownat(dir, name, Some(uid), Some(gid), AtFlags::SYMLINK_NOFOLLOW)
                 .map_err(|e| io_at("change the owner of", path)(e.into()))?;
+        }
+        Ok(())
+    }
+
+    /// [`adopt`](Self::adopt) for an open file (one that may have no name
+    /// yet), whose name is `path`.
+    pub fn adopt_file(&self, file: &File, path: &Path) -> Result<()> {
+        if let Some((uid, gid)) = self.adopt {
+            std::os::unix::fs::fchown(file, Some(uid), Some(self.gid.unwrap_or(gid)))
+                .map_err(io_at("change the owner of", path))?;
         }
         Ok(())
     }

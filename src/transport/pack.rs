@@ -24,9 +24,9 @@ use crate::error::{Error, Result, io_at};
 use crate::id::{Id, Kind};
 use crate::lock::LockGuard;
 use crate::odb::Location;
+use crate::odb::SMALL_FILE;
 use crate::odb::pack::{PACK_MAGIC, PACK_SIGNATURE as PACK_PAYLOAD, PackWriter, pack_header};
 use crate::store::Store;
-use crate::store::objects::SMALL_FILE;
 use crate::tree::{EntryKind, Tree};
 
 /// The skippable frame that starts every object: `rel <kind> <size>`.

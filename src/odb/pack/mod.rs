@@ -2,7 +2,7 @@
 //!
 //! `objects/pack/pack-H.pack` is a skippable zstd frame saying
 //! `rel-pack 1`, then objects back to back, each exactly its loose encoding
-//! (see `store/objects.rs`), so `zstd -dc` of the bytes at an entry's offset
+//! (see [`format`](crate::odb::format)), so `zstd -dc` of the bytes at an entry's offset
 //! and length gives the content. `pack-H.idx` lists the ids, sorted, with a
 //! fanout table and each object's offset, length, size and kind; it ends
 //! with the pack's hash (H) and its own. A pack is visible exactly when its

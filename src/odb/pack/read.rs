@@ -13,7 +13,8 @@ use std::time::SystemTime;
 use super::{Entry, PACK_HEADER_LEN, PackIndex, pack_header, pack_stem};
 use crate::error::{Error, Result, io_at};
 use crate::id::Id;
-use crate::store::objects::{Header, ObjectReader, WHOLE_LIMIT, decode, locate_detail, located};
+use crate::odb::format::{Header, WHOLE_LIMIT, decode};
+use crate::odb::reader::{ObjectReader, locate_detail, located};
 
 /// One published pack and its index.
 #[derive(Debug)]
@@ -122,7 +123,7 @@ impl Pack {
             .map_err(io_at("read", &self.path))?;
         let (header, content) = decode(&entry.id, &raw)
             .map_err(|e| located(e, &self.path, at))
-            .map_err(|e| crate::store::objects::read_error(e, "read", &self.path))?;
+            .map_err(|e| crate::odb::format::read_error(e, "read", &self.path))?;
         if header.kind != entry.kind || header.size != entry.size {
             return Err(Error::Corrupt(
                 entry.id,
@@ -313,9 +314,9 @@ mod tests {
 
     use super::*;
     use crate::id::Kind;
+    use crate::odb::format::encode;
     use crate::odb::pack::PackWriter;
     use crate::store::Store;
-    use crate::store::objects::encode;
 
     /// A store with one published pack of `n` blobs; their contents.
     fn packed_store(n: usize) -> (tempfile::TempDir, Store, Vec<Vec<u8>>) {
@@ -394,7 +395,7 @@ mod tests {
         assert!(e.to_string().contains(&want), "{e}");
         let mut reader = pack.open(&entry).expect("header is fine");
         let e = reader.read_to_end(&mut Vec::new()).expect_err("corrupt");
-        let e = crate::store::objects::read_error(e, "read", &pack.path);
+        let e = crate::odb::format::read_error(e, "read", &pack.path);
         assert!(matches!(e, Error::Corrupt(id, _) if id == victim), "{e}");
         assert!(e.to_string().contains(&want), "{e}");
         assert!(e.to_string().contains("pack-"), "{e}");

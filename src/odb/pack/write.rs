@@ -71,7 +71,7 @@ impl PackWriter {
         self.entries.is_empty()
     }
 
-    /// Appends the loose encoding of object `id` (see `store/objects.rs`),
+    /// Appends the loose encoding of object `id` (see `odb/format.rs`),
     /// unless the pack has it already; false then. The caller vouches for
     /// the encoding: it made it, or read it through a verifying reader.
     pub fn add(&mut self, id: &Id, kind: Kind, size: u64, encoded: &[u8]) -> Result<bool> {
@@ -109,7 +109,7 @@ impl PackWriter {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(crate::store::objects::read_error(e, "read", &self.tmp)),
+                Err(e) => return Err(crate::odb::format::read_error(e, "read", &self.tmp)),
             };
             self.append(&buf[..n])?;
         }

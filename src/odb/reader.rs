@@ -1,0 +1,107 @@
+//! The verifying, streaming read of one object, loose or packed.
+
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result, io_at};
+use crate::id::Id;
+use crate::odb::format::{CorruptObject, Header, corrupt_io, read_error, read_header};
+
+/// A streaming read of one object that checks its size and hash; the read
+/// that reaches the end fails if either is wrong.
+pub struct ObjectReader {
+    pub id: Id,
+    pub header: Header,
+    /// The file the object is read from: its own, or its pack.
+    pub path: PathBuf,
+    /// The object's offset in `path` when it is packed: corruption names it.
+    at: Option<u64>,
+    hasher: blake3::Hasher,
+    read: u64,
+    decoder: zstd::stream::read::Decoder<'static, BufReader<Box<dyn Read + Send>>>,
+}
+
+impl ObjectReader {
+    /// Starts a verifying read of the object `id` whose encoding `source`
+    /// gives, from `path` (at offset `at` in a pack). `expect` is the kind
+    /// and size a pack's index gives: a header that differs is corrupt.
+    pub(crate) fn start(
+        id: Id,
+        path: PathBuf,
+        at: Option<u64>,
+        source: Box<dyn Read + Send>,
+        expect: Option<Header>,
+    ) -> Result<ObjectReader> {
+        let mut source = BufReader::with_capacity(128 << 10, source);
+        let header = read_header(&mut source, &id)
+            .map_err(|e| located(e, &path, at))
+            .map_err(|e| read_error(e, "read", &path))?;
+        if expect.is_some_and(|h| h != header) {
+            return Err(Error::Corrupt(
+                id,
+                locate_detail("its header differs from its pack's index", &path, at),
+            ));
+        }
+        let decoder =
+            zstd::stream::read::Decoder::with_buffer(source).map_err(io_at("read", &path))?;
+        Ok(ObjectReader {
+            id,
+            header,
+            path,
+            at,
+            hasher: header.kind.hasher(),
+            read: 0,
+            decoder,
+        })
+    }
+
+    fn corrupt(&self, detail: impl Into<String>) -> io::Error {
+        corrupt_io(self.id, locate_detail(&detail.into(), &self.path, self.at))
+    }
+}
+
+/// A corruption's detail, followed by where the object is when it is packed.
+pub(crate) fn locate_detail(detail: &str, path: &Path, at: Option<u64>) -> String {
+    match at {
+        Some(offset) => format!("{detail} (in '{}' at offset {offset})", path.display()),
+        None => detail.to_string(),
+    }
+}
+
+/// Adds the pack location to a corruption error raised by a verifying read.
+pub(crate) fn located(e: io::Error, path: &Path, at: Option<u64>) -> io::Error {
+    if at.is_none() {
+        return e;
+    }
+    match e.get_ref().and_then(|r| r.downcast_ref::<CorruptObject>()) {
+        Some(c) => corrupt_io(c.id, locate_detail(&c.detail, path, at)),
+        None => e,
+    }
+}
+
+impl Read for ObjectReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let n = self
+            .decoder
+            .read(buf)
+            .map_err(|e| self.corrupt(format!("cannot decompress ({e})")))?;
+        self.read += n as u64;
+        if self.read > self.header.size {
+            return Err(self.corrupt("longer than its header says"));
+        }
+        self.hasher.update(&buf[..n]);
+        if n == 0 || self.read == self.header.size {
+            // Check the end now: a reader that stops at `size` still verifies.
+            if self.read != self.header.size {
+                return Err(self.corrupt("shorter than its header says"));
+            }
+            if Id::from(self.hasher.finalize()) != self.id {
+                return Err(self.corrupt("content does not match its id"));
+            }
+        }
+        Ok(n)
+    }
+}
