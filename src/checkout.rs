@@ -438,11 +438,12 @@ impl Walk<'_> {
 /// every file ingest reads whole (or stores anew) is written there from the
 /// same buffer, so that the checkout need not read, decompress and verify
 /// the object again. Tied to the slug ingest ends with; if the release takes
-/// that slug, [`Store::ensure_checkout`] completes it (links and writes what
-/// ingest did not read) and renames it into place; otherwise it is deleted
-/// when the store is dropped.
-#[derive(Debug, Default)]
-pub struct PreparedCheckout {
+/// that slug, [`Store::ensure_checkout`] (which takes it) completes it
+/// (links and writes what ingest did not read) and renames it into place;
+/// otherwise it is deleted when it is dropped.
+#[derive(Debug)]
+pub struct PreparedCheckout<'s> {
+    store: &'s Store,
     state: Mutex<Option<Prep>>,
 }
 
@@ -487,13 +488,13 @@ fn parent_of(rel: &[u8]) -> &[u8] {
         .map_or(&[], |i| &rel[..i])
 }
 
-impl PreparedCheckout {
+impl PreparedCheckout<'_> {
     fn lock(&self) -> MutexGuard<'_, Option<Prep>> {
         lock(&self.state)
     }
 }
 
-impl Drop for PreparedCheckout {
+impl Drop for PreparedCheckout<'_> {
     fn drop(&mut self) {
         if let Some(prep) = self.lock().take()
             && prep.made
@@ -503,57 +504,60 @@ impl Drop for PreparedCheckout {
     }
 }
 
-impl Store {
-    /// Builds the checkout of the next directory this process stores while
-    /// it stores it (see [`PreparedCheckout`]); for a deploy, which checks
-    /// out what it stores.
-    pub fn prepare_checkout(&self) {
-        let mut state = self.prepared.lock();
-        if state.is_none() {
-            *state = Some(Prep {
-                dir: self.temp_path("prepared"),
-                made: false,
-                dirs: HashSet::new(),
-                entries: HashSet::new(),
-                blobs: HashMap::new(),
-                duplicates: Vec::new(),
-                slug: None,
-                complete: false,
-            });
+impl<'s> PreparedCheckout<'s> {
+    /// A checkout of the directory ingest stores next, built while it
+    /// stores it; for a deploy, which checks out what it stores.
+    pub fn new(store: &'s Store) -> PreparedCheckout<'s> {
+        let prep = Prep {
+            dir: store.temp_path("prepared"),
+            made: false,
+            dirs: HashSet::new(),
+            entries: HashSet::new(),
+            blobs: HashMap::new(),
+            duplicates: Vec::new(),
+            slug: None,
+            complete: false,
+        };
+        PreparedCheckout {
+            store,
+            state: Mutex::new(Some(prep)),
         }
     }
 
     /// Makes the directory `rel` (and its parents) in the prepared checkout.
-    fn prepared_dir(&self, prep: &mut Prep, rel: &[u8]) -> Result<()> {
+    fn make_dir(&self, prep: &mut Prep, rel: &[u8]) -> Result<()> {
         if prep.dirs.contains(rel) {
             return Ok(());
         }
         if rel.is_empty() {
-            self.create_dir(&prep.dir)?;
+            self.store.create_dir(&prep.dir)?;
             prep.made = true;
         } else {
             let parent = parent_of(rel);
-            self.prepared_dir(prep, parent)?;
-            self.create_dir(&prep.dir.join(std::ffi::OsStr::from_bytes(rel)))?;
+            self.make_dir(prep, parent)?;
+            self.store
+                .create_dir(&prep.dir.join(std::ffi::OsStr::from_bytes(rel)))?;
         }
         prep.dirs.insert(rel.to_vec());
         Ok(())
     }
 
-    /// A new file at `rel` in the prepared checkout, if one is being built,
-    /// with its checkout mode; [`prepared_written`](Self::prepared_written)
+    /// A new file at `rel` in the prepared checkout, unless it was taken,
+    /// with its checkout mode; [`written`](Self::written)
     /// registers it once it holds its bytes.
-    pub(crate) fn prepared_file(&self, rel: &[u8], exec: bool) -> Result<Option<(File, PathBuf)>> {
+    pub(crate) fn file(&self, rel: &[u8], exec: bool) -> Result<Option<(File, PathBuf)>> {
         let path = {
-            let mut state = self.prepared.lock();
+            let mut state = self.lock();
             let Some(prep) = state.as_mut() else {
                 return Ok(None);
             };
             let parent = parent_of(rel);
-            self.prepared_dir(prep, parent)?;
+            self.make_dir(prep, parent)?;
             prep.dir.join(std::ffi::OsStr::from_bytes(rel))
         };
-        let file = self.create_file(&path, self.read_only_mode(exec))?;
+        let file = self
+            .store
+            .create_file(&path, self.store.read_only_mode(exec))?;
         Ok(Some((file, path)))
     }
 
@@ -561,8 +565,8 @@ impl Store {
     /// to link others of that blob from when `linkable`: ingest copies
     /// every small file it reads, so only a larger file's blob (read once,
     /// however many files hold it) is worth remembering for links.
-    pub(crate) fn prepared_written(&self, rel: &[u8], exec: bool, id: Id, linkable: bool) {
-        if let Some(prep) = self.prepared.lock().as_mut() {
+    pub(crate) fn written(&self, rel: &[u8], exec: bool, id: Id, linkable: bool) {
+        if let Some(prep) = self.lock().as_mut() {
             prep.entries.insert(PathKey::of(rel));
             if linkable {
                 prep.blobs.entry((id, exec)).or_insert_with(|| rel.to_vec());
@@ -573,29 +577,26 @@ impl Store {
     /// Notes that the file at `rel` holds blob `id`, which this process
     /// stored earlier for another file: rather than a copy of its own, it
     /// becomes a hard link to a copy of that blob with the same mode (see
-    /// [`link_prepared_duplicates`](Self::link_prepared_duplicates)), one
+    /// [`link_duplicates`](Self::link_duplicates)), one
     /// inode and one set of blocks less to write and make durable.
-    pub(crate) fn prepared_duplicate(&self, rel: &[u8], exec: bool, id: Id) -> Result<()> {
-        let mut state = self.prepared.lock();
+    pub(crate) fn duplicate(&self, rel: &[u8], exec: bool, id: Id) -> Result<()> {
+        let mut state = self.lock();
         let Some(prep) = state.as_mut() else {
             return Ok(());
         };
-        self.prepared_dir(prep, parent_of(rel))?;
+        self.make_dir(prep, parent_of(rel))?;
         prep.duplicates.push((rel.to_vec(), id, exec));
         Ok(())
     }
 
-    /// Links each [duplicate](Self::prepared_duplicate) to the first of
+    /// Links each [duplicate](Self::duplicate) to the first of
     /// `files` (path, blob, executable: every file ingest found) that holds
     /// the same blob with the same mode and was written. A duplicate that
     /// finds none (the copy had the other mode) or cannot be linked (a file
     /// has at most 65,000 links) is left for [`Store::ensure_checkout`],
     /// which writes one such file from the object and links the others.
-    pub(crate) fn link_prepared_duplicates<'a>(
-        &self,
-        files: impl Iterator<Item = (&'a [u8], Id, bool)>,
-    ) {
-        let mut state = self.prepared.lock();
+    pub(crate) fn link_duplicates<'a>(&self, files: impl Iterator<Item = (&'a [u8], Id, bool)>) {
+        let mut state = self.lock();
         let Some(prep) = state.as_mut() else {
             return;
         };
@@ -627,34 +628,34 @@ impl Store {
         prep.entries.extend(linked);
     }
 
-    /// A symlink at `rel` in the prepared checkout, if one is being built.
-    pub(crate) fn prepared_symlink(&self, rel: &[u8], target: &[u8]) -> Result<()> {
-        let mut state = self.prepared.lock();
+    /// A symlink at `rel` in the prepared checkout, unless it was taken.
+    pub(crate) fn symlink(&self, rel: &[u8], target: &[u8]) -> Result<()> {
+        let mut state = self.lock();
         let Some(prep) = state.as_mut() else {
             return Ok(());
         };
         let parent = parent_of(rel);
-        self.prepared_dir(prep, parent)?;
+        self.make_dir(prep, parent)?;
         let path = prep.dir.join(std::ffi::OsStr::from_bytes(rel));
         std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(target), &path)
             .map_err(io_at("create", &path))?;
-        self.adopt(&path)?;
+        self.store.adopt(&path)?;
         prep.entries.insert(PathKey::of(rel));
         Ok(())
     }
 
     /// Ties the prepared checkout to `slug`, which has `dirs` directories
     /// (its root included) and `entries` files and symlinks.
-    pub(crate) fn prepared_for(&self, slug: Id, dirs: usize, entries: usize) {
-        if let Some(prep) = self.prepared.lock().as_mut() {
+    pub(crate) fn tie_to(&self, slug: Id, dirs: usize, entries: usize) {
+        if let Some(prep) = self.lock().as_mut() {
             prep.slug = Some(slug);
             prep.complete = prep.dirs.len() == dirs && prep.entries.len() == entries;
         }
     }
 
-    /// The prepared checkout of `slug`, if there is one.
-    fn take_prepared(&self, slug: &Id) -> Option<Prep> {
-        let mut state = self.prepared.lock();
+    /// The prepared checkout, if it is of `slug`.
+    fn take(&self, slug: &Id) -> Option<Prep> {
+        let mut state = self.lock();
         if state.as_ref().is_some_and(|p| p.slug == Some(*slug)) {
             state.take()
         } else {
@@ -734,10 +735,13 @@ impl Store {
 
     /// The store checkout of `slug`, materialised if it is not there yet,
     /// hard-linking what it can from the checkout of `like`.
+    /// A deploy's `prepared` checkout of `slug` is completed and renamed
+    /// into place instead of a checkout written from scratch.
     pub fn ensure_checkout(
         &self,
         slug: &Id,
         like: Option<&Id>,
+        prepared: Option<PreparedCheckout<'_>>,
         progress: &dyn Progress,
     ) -> Result<PathBuf> {
         let path = self.checkout_path(slug);
@@ -750,7 +754,7 @@ impl Store {
             )));
         }
         self.wrote_files();
-        let prep = self.take_prepared(slug);
+        let prep = prepared.and_then(|p| p.take(slug));
         let links = match like {
             _ if prep.as_ref().is_some_and(|p| p.complete) => None,
             Some(prev) if prev != slug && self.checkout_path(prev).is_dir() => {

@@ -25,6 +25,7 @@ use std::time::SystemTime;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use rayon::prelude::*;
 
+use crate::checkout::PreparedCheckout;
 use crate::error::{Error, Result, io_at};
 use crate::id::{Id, Kind};
 use crate::odb::write::open_scanned;
@@ -127,8 +128,16 @@ struct SourceFile {
 ///
 /// With a store, files whose stat matches the stat cache (`.releases/index`,
 /// see [`crate::statcache`]) are not read: their blob is already stored.
-pub fn ingest_dir(store: Option<&Store>, root: &Path, progress: &dyn Progress) -> Result<Ingested> {
-    in_one_pack(store, || ingest_dir_objects(store, root, progress))
+/// What is read is also written to `prepared`, if given.
+pub fn ingest_dir(
+    store: Option<&Store>,
+    prepared: Option<&PreparedCheckout>,
+    root: &Path,
+    progress: &dyn Progress,
+) -> Result<Ingested> {
+    in_one_pack(store, || {
+        ingest_dir_objects(store, prepared, root, progress)
+    })
 }
 
 /// Runs an ingest with the store's new small objects going into one pack,
@@ -155,6 +164,7 @@ fn in_one_pack(
 
 fn ingest_dir_objects(
     store: Option<&Store>,
+    prepared: Option<&PreparedCheckout>,
     root: &Path,
     progress: &dyn Progress,
 ) -> Result<Ingested> {
@@ -225,12 +235,13 @@ fn ingest_dir_objects(
         let path = root.join(OsStr::from_bytes(&file.rel));
         let copied = AtomicBool::new(false);
         let copy = |again: Option<&Id>| {
-            let out = match again {
-                Some(id) => {
-                    store.prepared_duplicate(&file.rel, file.exec, *id)?;
+            let out = match (prepared, again) {
+                (None, _) => None,
+                (Some(prepared), Some(id)) => {
+                    prepared.duplicate(&file.rel, file.exec, *id)?;
                     None
                 }
-                None => store.prepared_file(&file.rel, file.exec)?,
+                (Some(prepared), None) => prepared.file(&file.rel, file.exec)?,
             };
             copied.store(out.is_some(), Ordering::Relaxed);
             Ok(out)
@@ -242,8 +253,10 @@ fn ingest_dir_objects(
             let seen = Some((file.stat.dev, file.stat.ino));
             store.write_blob_file_copy(&path, file.stat.size, seen, &copy)?
         };
-        if copied.load(Ordering::Relaxed) {
-            store.prepared_written(&file.rel, file.exec, id, file.stat.size > SMALL_FILE);
+        if let Some(prepared) = prepared
+            && copied.load(Ordering::Relaxed)
+        {
+            prepared.written(&file.rel, file.exec, id, file.stat.size > SMALL_FILE);
         }
         Ok(id)
     };
@@ -277,17 +290,17 @@ fn ingest_dir_objects(
     }
     let ids: Vec<Id> = ids.into_iter().flatten().collect();
     progress.finish();
-    if let Some(store) = store {
+    if let Some(prepared) = prepared {
         let found = files.iter().zip(&ids);
-        store.link_prepared_duplicates(found.map(|(f, id)| (f.rel.as_slice(), *id, f.exec)));
+        prepared.link_duplicates(found.map(|(f, id)| (f.rel.as_slice(), *id, f.exec)));
     }
 
     let sizes: Vec<u64> = files.iter().map(|f| f.stat.size).collect();
     let (slug, _) = build(store, &tree, &ids, &sizes)?;
-    if let (Some(store), Node::Dir(children)) = (store, &tree) {
+    if let (Some(prepared), Node::Dir(children)) = (prepared, &tree) {
         let mut census = Census::default();
-        census.walk(store, children, b"")?;
-        store.prepared_for(slug, census.dirs + 1, files.len() + census.links);
+        census.walk(prepared, children, b"")?;
+        prepared.tie_to(slug, census.dirs + 1, files.len() + census.links);
     }
     if let (Some(store), Some(root)) = (store, &canonical) {
         statcache::save(store, root, &cache, files.len(), |i| {
@@ -477,7 +490,12 @@ struct Census {
 }
 
 impl Census {
-    fn walk(&mut self, store: &Store, dir: &BTreeMap<Vec<u8>, Node>, rel: &[u8]) -> Result<()> {
+    fn walk(
+        &mut self,
+        prepared: &PreparedCheckout,
+        dir: &BTreeMap<Vec<u8>, Node>,
+        rel: &[u8],
+    ) -> Result<()> {
         for (name, node) in dir {
             let path = if rel.is_empty() {
                 name.clone()
@@ -487,11 +505,11 @@ impl Census {
             match node {
                 Node::Dir(children) => {
                     self.dirs += 1;
-                    self.walk(store, children, &path)?;
+                    self.walk(prepared, children, &path)?;
                 }
                 Node::Link { target } => {
                     self.links += 1;
-                    store.prepared_symlink(&path, target)?;
+                    prepared.symlink(&path, target)?;
                 }
                 _ => {}
             }

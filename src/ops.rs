@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
+use crate::checkout::PreparedCheckout;
 use crate::config::{Config, check_key, check_value};
 use crate::error::{Error, Result};
 use crate::history;
@@ -577,16 +578,18 @@ impl Committed {
     }
 }
 
-/// Writes the release (release phase included) and activates it if it succeeded.
+/// Writes the release (release phase included) and activates it if it
+/// succeeded; see [`release::write_release`] for `prepared`.
 pub fn commit(
     store: &Store,
     lock: &LockGuard,
     new: NewRelease,
+    prepared: Option<PreparedCheckout<'_>>,
     restart: bool,
     progress: &dyn Progress,
     hook_out: &mut dyn std::io::Write,
 ) -> Result<Committed> {
-    let release = release::write_release(store, lock, new, progress, hook_out)?;
+    let release = release::write_release(store, lock, new, prepared, progress, hook_out)?;
     let activation = if release.succeeded() {
         Some(release::activate(
             store,

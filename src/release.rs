@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
+use crate::checkout::PreparedCheckout;
 use crate::error::{Error, Result, io_at};
 use crate::history;
 use crate::hooks::{self, HookOutcome};
@@ -199,7 +200,7 @@ pub fn repair_current_link(store: &Store, _lock: &LockGuard) -> Result<bool> {
         // Nothing to link to; fsck reports it.
         return Ok(false);
     }
-    store.ensure_checkout(&slug, None, &crate::progress::Silent)?;
+    store.ensure_checkout(&slug, None, None, &crate::progress::Silent)?;
     store.sync_all()?;
     replace_link(store, &slug)?;
     Ok(true)
@@ -222,11 +223,13 @@ fn replace_link(store: &Store, slug: &Id) -> Result<()> {
 }
 
 /// Runs the release phase and writes the manifest (succeeded or failed).
-/// Does not activate. `hook_out` receives the release hook's output.
+/// Does not activate. `hook_out` receives the release hook's output. The
+/// slug's checkout is a deploy's `prepared` one when that is of the slug.
 pub fn write_release(
     store: &Store,
     _lock: &LockGuard,
     new: NewRelease,
+    prepared: Option<PreparedCheckout<'_>>,
     progress: &dyn Progress,
     hook_out: &mut dyn Write,
 ) -> Result<Release> {
@@ -265,7 +268,7 @@ pub fn write_release(
     };
     if let Some(slug) = &release.slug {
         let like = current_slug_hint(store);
-        let checkout = store.ensure_checkout(slug, like.as_ref(), progress)?;
+        let checkout = store.ensure_checkout(slug, like.as_ref(), prepared, progress)?;
         if new.run_hook {
             let env = hooks::release_env(store, &release, &config);
             if let Some(outcome) = hooks::run(store, "release", &checkout, &env, hook_out, true)? {
@@ -339,7 +342,7 @@ pub fn activate(
                 )));
             }
             let like = current_slug_hint(store);
-            Some(store.ensure_checkout(slug, like.as_ref(), progress)?)
+            Some(store.ensure_checkout(slug, like.as_ref(), None, progress)?)
         }
         None => None,
     };

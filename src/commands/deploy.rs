@@ -5,6 +5,7 @@ use anyhow::Result;
 use clap::Args;
 
 use super::{Ctx, author, done, settle};
+use crate::checkout::PreparedCheckout;
 use crate::ops::{self, Plan};
 
 #[derive(Debug, Args)]
@@ -166,8 +167,8 @@ pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
         return Err(empty_source(source, &source_dir));
     }
     // The checkout that follows is built while the source is read.
-    store.prepare_checkout();
-    let ingested = super::write_slug::ingest(ctx, Some(&store), source)?;
+    let prepared = PreparedCheckout::new(&store);
+    let ingested = super::write_slug::ingest(ctx, Some(&store), Some(&prepared), source)?;
     super::write_slug::warn_outside(&ingested.outside);
     // Everything left out (.slugignore), or a stream of directories only.
     if !args.allow_empty && ingested.stats.files == 0 && slug_is_empty(&store, &ingested.slug)? {
@@ -190,6 +191,7 @@ pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
         &store,
         &lock,
         new,
+        Some(prepared),
         !args.no_restart,
         &ctx.progress(),
         &mut ctx.hook_sink(),

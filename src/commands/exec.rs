@@ -32,7 +32,7 @@ pub fn run(ctx: &Ctx, args: ExecArgs) -> Result<ExitCode> {
     let mut dir = store.checkout_path(&slug);
     if !dir.is_dir() {
         let _lock = ctx.lock(&store)?;
-        dir = store.ensure_checkout(&slug, None, &ctx.progress())?;
+        dir = store.ensure_checkout(&slug, None, None, &ctx.progress())?;
     }
     let config = store.read_config(&release.config)?;
     let env = release_env(&store, &release, &config);

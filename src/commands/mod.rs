@@ -381,6 +381,7 @@ impl Ctx {
             &change.store,
             &change.lock,
             new,
+            None,
             change.restart,
             &self.progress(),
             &mut self.hook_sink(),

@@ -138,8 +138,14 @@ pub fn run(ctx: &Ctx, args: WriteReleaseArgs) -> Result<ExitCode> {
         new.dirty = args.dirty;
     }
     new.run_hook = !args.no_hook;
-    let release =
-        release::write_release(&store, &lock, new, &ctx.progress(), &mut ctx.hook_sink())?;
+    let release = release::write_release(
+        &store,
+        &lock,
+        new,
+        None,
+        &ctx.progress(),
+        &mut ctx.hook_sink(),
+    )?;
     // A failed release prints no version: there is nothing to activate,
     // and `v=$(rel write-release …)` must not hand one on.
     if !release.succeeded() {

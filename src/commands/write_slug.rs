@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::Args;
 
 use super::Ctx;
+use crate::checkout::PreparedCheckout;
 use crate::ingest::{self, Ingested, OutsideLinks};
 use crate::store::Store;
 
@@ -18,8 +19,14 @@ pub struct WriteSlugArgs {
     pub dry_run: bool,
 }
 
-/// Stores (or, without a store, hashes) SOURCE; shared with `deploy`.
-pub fn ingest(ctx: &Ctx, store: Option<&Store>, source: &std::path::Path) -> Result<Ingested> {
+/// Stores (or, without a store, hashes) SOURCE; shared with `deploy`, which
+/// gives the checkout it `prepared`.
+pub fn ingest(
+    ctx: &Ctx,
+    store: Option<&Store>,
+    prepared: Option<&PreparedCheckout>,
+    source: &std::path::Path,
+) -> Result<Ingested> {
     let progress = ctx.progress();
     if source.as_os_str() == "-" {
         let stdin = std::io::stdin();
@@ -33,7 +40,7 @@ pub fn ingest(ctx: &Ctx, store: Option<&Store>, source: &std::path::Path) -> Res
         Ok(ingest::ingest_tar(store, &mut lock, &progress)?)
     } else {
         let dir = ctx.start_dir()?.join(source);
-        Ok(ingest::ingest_dir(store, &dir, &progress)?)
+        Ok(ingest::ingest_dir(store, prepared, &dir, &progress)?)
     }
 }
 
@@ -69,7 +76,7 @@ pub fn run(ctx: &Ctx, args: WriteSlugArgs) -> Result<ExitCode> {
     } else {
         Some(ctx.open()?)
     };
-    let ingested = ingest(ctx, store.as_ref(), &args.source)?;
+    let ingested = ingest(ctx, store.as_ref(), None, &args.source)?;
     warn_outside(&ingested.outside);
     let mut out = super::stdout();
     writeln!(out, "{}", ingested.slug)?;

@@ -103,8 +103,6 @@ pub struct Store {
     gid: Option<u32>,
     /// Owner given to what root writes into another user's trusted store.
     adopt: Option<(u32, u32)>,
-    /// The checkout a deploy builds while it stores its source.
-    pub(crate) prepared: crate::checkout::PreparedCheckout,
     /// The object database's state: packs listed and pending, what this
     /// process wrote and knows.
     pub(crate) odb: crate::odb::Odb,
@@ -154,7 +152,6 @@ impl Store {
             settings,
             gid,
             adopt: None,
-            prepared: Default::default(),
             odb: Default::default(),
         };
         // Build in a temporary sibling and rename, so a store is either
@@ -248,7 +245,6 @@ impl Store {
             settings,
             gid,
             adopt,
-            prepared: Default::default(),
             odb: Default::default(),
         })
     }
