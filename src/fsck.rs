@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
-use std::io;
 
 use rayon::prelude::*;
 
@@ -122,15 +121,18 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
     }
     // Then every copy of every object, loose or packed.
     let objects = store.all_objects()?;
-    let distinct: HashSet<Id> = objects.iter().map(|(id, _)| *id).collect();
+    let distinct: HashSet<Id> = objects.iter().map(|o| o.id).collect();
     report.objects = distinct.len() as u64;
     progress.start("Verifying objects", Some(objects.len() as u64));
     let checked: Vec<(Id, std::result::Result<Kind, String>)> = objects
         .par_iter()
-        .map(|(id, at)| {
-            let r = verify_object(store, id, at);
-            progress.add(1, at.disk_size());
-            (*id, r)
+        .map(|o| {
+            let r = store
+                .verify_at(&o.id, &o.location)
+                .map(|h| h.kind)
+                .map_err(|e| describe(&o.id, e));
+            progress.add(1, o.disk_size);
+            (o.id, r)
         })
         .collect();
     progress.finish();
@@ -299,19 +301,6 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
         ));
     }
     Ok(report)
-}
-
-fn verify_object(
-    store: &Store,
-    id: &Id,
-    at: &crate::odb::Location,
-) -> std::result::Result<Kind, String> {
-    let mut reader = store.open_at(id, at).map_err(|e| describe(id, e))?;
-    let kind = reader.header.kind;
-    io::copy(&mut reader, &mut io::sink())
-        .map_err(|e| crate::odb::format::read_error(e, "read", &reader.path))
-        .map_err(|e| describe(id, e))?;
-    Ok(kind)
 }
 
 fn describe(id: &Id, e: Error) -> String {

@@ -11,7 +11,6 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -138,13 +137,13 @@ pub fn gc_with_progress(
         }
     }
     let now = SystemTime::now();
-    let young = |meta: &fs::Metadata| {
-        meta.modified()
-            .ok()
+    let young = |modified: Option<SystemTime>| {
+        modified
             .and_then(|m| now.duration_since(m).ok())
             .is_none_or(|age| age < opts.grace)
     };
 
+    // Loose objects to delete (id and bytes); roots are slugs' root trees.
     let mut roots = Vec::new();
     let mut rest = Vec::new();
     let dropped_slugs: HashSet<Id> = all
@@ -155,22 +154,20 @@ pub fn gc_with_progress(
     // Loose objects: the unneeded old ones go; small kept ones are packed.
     let set = store.packs_now()?;
     let mut to_pack = Vec::new();
-    for (id, path) in store.loose_objects()? {
-        let Ok(meta) = fs::symlink_metadata(&path) else {
-            continue;
-        };
+    for obj in store.loose_objects()? {
+        let id = obj.id;
         // Config snapshots are never deleted, referenced or not.
         let dead = !live.contains(&id)
-            && !young(&meta)
+            && !young(obj.modified)
             && !matches!(store.object_header(&id), Ok(h) if h.kind == Kind::Config);
         if !dead {
-            if meta.len() <= crate::odb::SMALL_FILE {
-                to_pack.push((id, path));
+            if obj.disk_size <= crate::odb::SMALL_FILE {
+                to_pack.push(id);
             }
         } else if dropped_slugs.contains(&id) {
-            roots.push((id, path, meta.len()));
+            roots.push((id, obj.disk_size));
         } else {
-            rest.push((id, path, meta.len()));
+            rest.push((id, obj.disk_size));
         }
     }
     // Packs: one younger than the grace period is kept whole (a concurrent
@@ -211,16 +208,17 @@ pub fn gc_with_progress(
             !doomed_packs.iter().any(|(d, _)| Arc::ptr_eq(p, d)) && p.index.find(id).is_some()
         })
     };
-    let (redundant, to_pack): (Vec<_>, Vec<_>) = to_pack.into_iter().partition(|(id, _)| stays(id));
+    let (redundant, to_pack): (Vec<_>, Vec<_>) = to_pack.into_iter().partition(stays);
     plan.loose = to_pack;
-    for (id, _) in &dropped {
-        if dropped_slugs.contains(id) {
-            roots.push((*id, PathBuf::new(), 0));
-        }
-    }
 
     let mut report = GcReport::default();
-    let pruned_roots: HashSet<Id> = roots.iter().map(|(id, _, _)| *id).collect();
+    // Roots, loose or packed (a packed one's pack goes whole).
+    let pruned_roots: HashSet<Id> = roots
+        .iter()
+        .map(|(id, _)| *id)
+        .chain(dropped.iter().map(|(id, _)| *id))
+        .filter(|id| dropped_slugs.contains(id))
+        .collect();
     report.pruned = all
         .iter()
         .filter(|r| r.slug.is_some_and(|s| pruned_roots.contains(&s)))
@@ -242,14 +240,8 @@ pub fn gc_with_progress(
         }
     }
     report.checkouts_removed = doomed_checkouts.len() as u64;
-    // Packed roots were listed for `pruned` only: their pack goes whole.
-    roots.retain(|(_, path, _)| !path.as_os_str().is_empty());
     report.objects_deleted = (roots.len() + rest.len() + dropped.len()) as u64;
-    report.bytes_freed = roots
-        .iter()
-        .chain(rest.iter())
-        .map(|(_, _, n)| n)
-        .sum::<u64>()
+    report.bytes_freed = roots.iter().chain(rest.iter()).map(|(_, n)| n).sum::<u64>()
         + dropped.iter().map(|(_, n)| n).sum::<u64>();
     if opts.dry_run {
         return Ok(report);
@@ -263,8 +255,8 @@ pub fn gc_with_progress(
     }
     progress.start("Deleting objects", Some(report.objects_deleted));
     // Roots first, made durable, so that a crash leaves no slug half-present.
-    for (_, path, size) in &roots {
-        fs::remove_file(path).map_err(io_at("delete", path))?;
+    for (id, size) in &roots {
+        store.delete_loose(id)?;
         progress.add(1, *size);
     }
     for (pack, _) in doomed_packs.iter().filter(|(_, root)| *root) {
@@ -278,34 +270,19 @@ pub fn gc_with_progress(
         repack::remove_pack(pack)?;
         progress.add(pack.index.len() as u64, pack.len());
     }
-    for (_, path, size) in &rest {
-        fs::remove_file(path).map_err(io_at("delete", path))?;
+    for (id, size) in &rest {
+        store.delete_loose(id)?;
         progress.add(1, *size);
     }
     // Loose objects now packed.
-    for (_, path) in plan.loose.iter().chain(&redundant) {
-        match fs::remove_file(path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_at("delete", path)(e)),
-        }
+    for id in plan.loose.iter().chain(&redundant) {
+        store.delete_loose(id)?;
     }
     store.forget_packs();
     progress.finish();
     // A pack without its index (a writer died between the two renames) is
     // garbage once it is old enough.
-    let pack_dir = store.pack_dir();
-    if let Ok(entries) = fs::read_dir(&pack_dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|e| e == "pack")
-                && !path.with_extension("idx").exists()
-                && entry.metadata().is_ok_and(|m| !young(&m))
-            {
-                let _ = fs::remove_file(&path);
-            }
-        }
-    }
+    repack::remove_unindexed_packs(store, |modified| !young(modified));
     for path in doomed_checkouts {
         // Renamed first, so a half-deleted checkout is never mistaken for a
         // complete one.

@@ -83,6 +83,18 @@ impl Location {
     }
 }
 
+/// One stored copy of an object, as [`Store::all_objects`] lists it.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    pub id: Id,
+    pub location: Location,
+    /// Bytes the copy takes in its file.
+    pub disk_size: u64,
+    /// When a loose copy was written or last freshened (a packed one: see
+    /// [`Store::pack_modified`]).
+    pub modified: Option<SystemTime>,
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -202,6 +214,21 @@ impl Store {
         }
     }
 
+    /// The encoding of the copy of `id` at `at` (header frame and data
+    /// frame), unverified: for sending it as it is stored.
+    pub fn open_encoded(&self, id: &Id, at: &Location) -> Result<Box<dyn std::io::Read + Send>> {
+        match at {
+            Location::Packed { pack, entry } => Ok(Box::new(pack.raw(entry))),
+            Location::Loose(path) => match std::fs::File::open(path) {
+                Ok(f) => Ok(Box::new(f)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    Err(Error::MissingObject(*id))
+                }
+                Err(e) => Err(crate::error::io_at("read", path)(e)),
+            },
+        }
+    }
+
     /// Runs `packed` on the pack entry of `id`, else `loose`. A loose
     /// object that is gone meanwhile (packed by a concurrent gc) is looked
     /// for once more in a fresh list of packs.
@@ -311,21 +338,17 @@ impl Store {
 
     /// Every stored copy of every object, loose and packed, in no
     /// particular order: an object may have more than one.
-    pub fn all_objects(&self) -> Result<Vec<(Id, Location)>> {
-        let mut out: Vec<(Id, Location)> = self
-            .loose_objects()?
-            .into_iter()
-            .map(|(id, path)| (id, Location::Loose(path)))
-            .collect();
+    pub fn all_objects(&self) -> Result<Vec<Stored>> {
+        let mut out = self.loose_objects()?;
         for pack in &self.relist_packs()?.packs {
-            out.extend(pack.index.entries().map(|entry| {
-                (
-                    entry.id,
-                    Location::Packed {
-                        pack: Arc::clone(pack),
-                        entry,
-                    },
-                )
+            out.extend(pack.index.entries().map(|entry| Stored {
+                id: entry.id,
+                disk_size: entry.length,
+                modified: None,
+                location: Location::Packed {
+                    pack: Arc::clone(pack),
+                    entry,
+                },
             }));
         }
         Ok(out)
@@ -336,12 +359,8 @@ impl Store {
     /// packs' first frames are not counted).
     pub fn object_usage(&self) -> Result<(u64, u64)> {
         let loose = self.loose_objects()?;
-        let mut bytes: u64 = loose
-            .iter()
-            .filter_map(|(_, p)| std::fs::symlink_metadata(p).ok())
-            .map(|m| m.len())
-            .sum();
-        let mut ids: std::collections::HashSet<Id> = loose.into_iter().map(|(id, _)| id).collect();
+        let mut bytes: u64 = loose.iter().map(|o| o.disk_size).sum();
+        let mut ids: std::collections::HashSet<Id> = loose.into_iter().map(|o| o.id).collect();
         for pack in &self.relist_packs()?.packs {
             for e in pack.index.entries() {
                 if ids.insert(e.id) {
@@ -350,6 +369,21 @@ impl Store {
             }
         }
         Ok((ids.len() as u64, bytes))
+    }
+
+    /// Reads the copy of `id` at `at` through, verifying its size and
+    /// hash: its header when it is whole.
+    pub fn verify_at(&self, id: &Id, at: &Location) -> Result<Header> {
+        let mut reader = self.open_at(id, at)?;
+        std::io::copy(&mut reader, &mut std::io::sink())
+            .map_err(|e| format::read_error(e, "read", &reader.path))?;
+        Ok(reader.header)
+    }
+
+    /// [`verify_at`](Self::verify_at) the copy a lookup finds.
+    pub fn verify(&self, id: &Id) -> Result<Header> {
+        let at = self.locate(id)?;
+        self.verify_at(id, &at)
     }
 
     /// From now on, new small objects this process writes go to one pack,

@@ -6,12 +6,13 @@
 use std::fs;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use rayon::prelude::*;
 
 use crate::error::{Result, io_at};
 use crate::id::Id;
-use crate::odb::format::{Header, decode, read_error};
+use crate::odb::format::Header;
 use crate::odb::pack::{Entry, Pack, PackWriter};
 use crate::store::Store;
 
@@ -27,8 +28,8 @@ const BATCH: usize = 64;
 pub struct RepackPlan {
     /// Old packs, with the entries of each to copy.
     pub packs: Vec<(Arc<Pack>, Vec<Entry>)>,
-    /// Loose objects to copy: id and file.
-    pub loose: Vec<(Id, PathBuf)>,
+    /// Loose objects to copy.
+    pub loose: Vec<Id>,
 }
 
 /// Writes the objects `plan` names into one new pack and publishes it
@@ -51,9 +52,8 @@ pub fn write_pack(store: &Store, plan: &RepackPlan) -> Result<Option<PathBuf>> {
     for batch in plan.loose.chunks(BATCH) {
         let copied: Vec<(Id, Header, Vec<u8>)> = batch
             .par_iter()
-            .map(|(id, path)| {
-                let bytes = fs::read(path).map_err(io_at("read", path))?;
-                let (header, _) = decode(id, &bytes).map_err(|e| read_error(e, "read", path))?;
+            .map(|id| {
+                let (header, bytes) = store.read_loose_encoded(id)?;
                 Ok((*id, header, bytes))
             })
             .collect::<Result<_>>()?;
@@ -80,6 +80,23 @@ pub fn remove_pack(pack: &Pack) -> Result<()> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(io_at("delete", &pack.path)(e)),
+    }
+}
+
+/// Removes the packs without an index (a writer died between its two
+/// renames) that `old` says are old enough to be nobody's work in progress.
+pub fn remove_unindexed_packs(store: &Store, old: impl Fn(Option<SystemTime>) -> bool) {
+    let Ok(entries) = fs::read_dir(store.pack_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "pack")
+            && !path.with_extension("idx").exists()
+            && entry.metadata().is_ok_and(|m| old(m.modified().ok()))
+        {
+            let _ = fs::remove_file(&path);
+        }
     }
 }
 

@@ -14,7 +14,7 @@
 //! any other: the pack is published (index last), large objects are loose.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -23,7 +23,6 @@ use zstd::zstd_safe::{DCtx, InBuffer, OutBuffer, ResetDirective};
 use crate::error::{Error, Result, io_at};
 use crate::id::{Id, Kind};
 use crate::lock::LockGuard;
-use crate::odb::Location;
 use crate::odb::SMALL_FILE;
 use crate::odb::pack::{PACK_MAGIC, PACK_SIGNATURE as PACK_PAYLOAD, PackWriter, pack_header};
 use crate::store::Store;
@@ -57,16 +56,7 @@ pub fn write_pack(store: &Store, ids: &[Id], out: &mut dyn Write) -> Result<Pack
     };
     for id in ids {
         let at = store.locate(id)?;
-        let mut raw: Box<dyn Read> = match &at {
-            Location::Packed { pack, entry } => Box::new(pack.raw(entry)),
-            Location::Loose(path) => match File::open(path) {
-                Ok(f) => Box::new(f),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    return Err(Error::MissingObject(*id));
-                }
-                Err(e) => return Err(io_at("read", path)(e)),
-            },
-        };
+        let mut raw = store.open_encoded(id, &at)?;
         stats.bytes += copy(&mut raw, out, at.path())?;
         stats.objects += 1;
     }
@@ -221,12 +211,7 @@ pub fn receive_pack(
         finished.publish(store)?;
     }
     for id in &large {
-        let to = store.object_path(id);
-        if let Some(fan) = to.parent() {
-            store.create_dir(fan)?;
-        }
-        let from = quarantine.path(id);
-        fs::rename(&from, &to).map_err(io_at("store", &to))?;
+        store.install_loose(id, &quarantine.path(id))?;
         new += 1;
     }
     if !large.is_empty() {

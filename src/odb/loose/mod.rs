@@ -21,7 +21,9 @@ use crate::id::Id;
 use crate::store::Store;
 
 impl Store {
-    pub fn object_path(&self, id: &Id) -> PathBuf {
+    /// `objects/ab/cdef…`: where the loose copy of `id` is, if there is one.
+    /// Only the object database builds this path.
+    pub(in crate::odb) fn object_path(&self, id: &Id) -> PathBuf {
         let hex = id.to_hex();
         self.objects_dir().join(&hex[..2]).join(&hex[2..])
     }
@@ -29,6 +31,26 @@ impl Store {
     /// Whether `id` is stored loose.
     pub(crate) fn has_loose(&self, id: &Id) -> bool {
         fs::symlink_metadata(self.object_path(id)).is_ok()
+    }
+
+    /// Deletes the loose copy of `id`; one already gone is fine.
+    pub fn delete_loose(&self, id: &Id) -> Result<()> {
+        let path = self.object_path(id);
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_at("delete", &path)(e)),
+        }
+    }
+
+    /// Moves the complete, synced object file at `from` (a received
+    /// object, verified) into place as the loose copy of `id`.
+    pub fn install_loose(&self, id: &Id, from: &std::path::Path) -> Result<()> {
+        let to = self.object_path(id);
+        if let Some(fan) = to.parent() {
+            self.create_dir(fan)?;
+        }
+        fs::rename(from, &to).map_err(io_at("store", &to))
     }
 
     /// `objects/`, opened once per process.

@@ -45,4 +45,13 @@ impl Store {
         };
         decode(id, &file).map_err(|e| read_error(e, "read", &path))
     }
+
+    /// The encoding of a loose object as its file holds it (for copying
+    /// into a pack), decoded once to verify it, with its header.
+    pub(crate) fn read_loose_encoded(&self, id: &Id) -> Result<(Header, Vec<u8>)> {
+        let path = self.object_path(id);
+        let bytes = fs::read(&path).map_err(io_at("read", &path))?;
+        let (header, _) = decode(id, &bytes).map_err(|e| read_error(e, "read", &path))?;
+        Ok((header, bytes))
+    }
 }
