@@ -728,9 +728,11 @@ impl Store {
     }
 
     /// Whether the slug is still complete in the store: gc removes a slug's
-    /// root tree first, so a slug without one has been pruned.
+    /// root tree first, so a slug without one has been pruned. A root tree
+    /// that may be in a pack whose index is damaged is not taken for gone:
+    /// reading the slug then names the damaged index.
     pub fn slug_present(&self, slug: &Id) -> bool {
-        self.has_object(slug)
+        !matches!(self.locate(slug), Err(Error::MissingObject(_)))
     }
 
     /// The store checkout of `slug`, materialised if it is not there yet,

@@ -14,7 +14,7 @@ use std::fs;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::error::{Result, io_at};
+use crate::error::{Error, Result, io_at};
 use crate::history;
 use crate::id::{Id, Kind};
 use crate::lock::LockGuard;
@@ -118,6 +118,14 @@ pub fn gc_with_progress(
     opts: &GcOptions,
     progress: &dyn crate::progress::Progress,
 ) -> Result<GcReport> {
+    // A damaged index hides its pack's objects: a kept slug in it would
+    // look absent, and what only that slug needs, unneeded.
+    if let Some(Error::DamagedPack { path, detail }) = store.packs_now()?.broken_error() {
+        return Err(Error::DamagedPack {
+            path,
+            detail: format!("{detail}; gc deletes nothing while a pack index is damaged"),
+        });
+    }
     let latest = history::latest_version(store);
     let all: Vec<Release> = (1..=latest)
         .map(|v| store.read_release(v))

@@ -20,6 +20,7 @@ mod lock;
 mod man;
 mod objects;
 mod outside_links;
+mod pack_faults;
 mod packs;
 mod plumbing;
 mod porcelain;
