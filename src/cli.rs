@@ -10,6 +10,11 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::commands;
 
+pub mod args;
+pub mod ctx;
+pub mod progress;
+pub mod render;
+
 /// Keep and switch application releases on one host
 ///
 /// Every deploy, config change and add-on change makes a new numbered
@@ -399,16 +404,39 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     match commands::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
-            if commands::is_broken_pipe(&e) {
+            if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
             // Names are quoted where they are said; no control byte of
             // input reaches the terminal even where one was not.
-            let line = crate::quote::escape_controls(&commands::one_line_error(&e));
+            let line = crate::quote::escape_controls(&one_line_error(&e));
             eprintln!("rel: error: {line}");
             ExitCode::from(1)
         }
     }
+}
+
+/// Whether the error is only a closed stdout (`rel releases | head -1`).
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<crate::error::Error>().is_some_and(|e| {
+                matches!(e, crate::error::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+            })
+    })
+}
+
+/// The error and its causes on one line, each cause said once.
+fn one_line_error(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    crate::store::one_line(&parts.join(": "))
 }
 
 /// A usage error as rel writes every error: one `rel: error:` line, then

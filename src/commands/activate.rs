@@ -3,9 +3,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::Ctx;
+use crate::cli::ctx::Ctx;
+use crate::cli::render;
 use crate::history;
-use crate::release::{self, Activation};
+use crate::release;
 
 #[derive(Debug, Args)]
 pub struct ActivateArgs {
@@ -14,19 +15,6 @@ pub struct ActivateArgs {
     /// Do not run the restart hook
     #[arg(long)]
     pub no_restart: bool,
-}
-
-/// Reports a restart hook's failure; the release stays current.
-pub fn restart_failed(activation: &Activation) -> Option<ExitCode> {
-    let outcome = activation.restart.as_ref()?;
-    if outcome.success {
-        return None;
-    }
-    eprintln!(
-        "{}",
-        super::restart_failed(&activation.release, &outcome.how)
-    );
-    Some(ExitCode::from(1))
 }
 
 pub fn run(ctx: &Ctx, args: ActivateArgs) -> Result<ExitCode> {
@@ -43,5 +31,8 @@ pub fn run(ctx: &Ctx, args: ActivateArgs) -> Result<ExitCode> {
         &mut ctx.hook_sink(),
     )?;
     ctx.status(format!("Activated {}", activation.release.name()));
-    Ok(restart_failed(&activation).unwrap_or(ExitCode::SUCCESS))
+    Ok(render::restarted(
+        &activation.release,
+        activation.restart.as_ref(),
+    ))
 }

@@ -5,7 +5,9 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::{Ctx, ReleaseOpts, done, settle};
+use crate::cli::args::{self, ReleaseOpts};
+use crate::cli::ctx::Ctx;
+use crate::cli::render::{self, done, settle};
 use crate::ops;
 
 pub use crate::ops::PlanChange;
@@ -26,7 +28,7 @@ pub struct AddonsAddArgs {
     #[arg(long = "as", value_name = "NAME")]
     pub name: Option<String>,
     /// A config var the add-on brings; it leaves with the add-on (repeatable)
-    #[arg(long = "config", value_name = "KEY=VALUE", value_parser = super::config::assignment)]
+    #[arg(long = "config", value_name = "KEY=VALUE", value_parser = args::assignment)]
     pub config: Vec<(String, String)>,
     #[command(flatten)]
     pub release: ReleaseOpts,
@@ -58,7 +60,7 @@ struct AddonJson<'a> {
 pub fn run(ctx: &Ctx, args: AddonsArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let addons = ops::base(&store)?.addons;
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     if args.json {
         let list: Vec<AddonJson> = addons
             .iter()

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::Ctx;
+use crate::cli::ctx::Ctx;
+use crate::cli::render;
 use crate::id::Kind;
 use crate::odb::Location;
 use crate::odb::format::read_error;
@@ -33,7 +34,7 @@ pub struct CatObjectArgs {
 pub fn run(ctx: &Ctx, args: CatObjectArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let id = store.resolve_id(&args.id)?;
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     if args.place {
         // Not read: a damaged object is where one looks for it.
         let at = store.locate(&id)?;
@@ -72,11 +73,11 @@ pub fn run(ctx: &Ctx, args: CatObjectArgs) -> Result<ExitCode> {
                     e.kind,
                     e.id,
                     e.size,
-                    super::quote_name(&e.name)
+                    render::quote_name(&e.name)
                 )?;
             }
         } else {
-            super::copy_object(&store, &mut reader, &mut out)?;
+            render::copy_object(&mut reader, &mut out)?;
         }
     }
     out.flush()?;

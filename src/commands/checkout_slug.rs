@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use super::Ctx;
 use crate::checkout::{Modes, materialize};
+use crate::cli::ctx::Ctx;
 
 #[derive(Debug, Args)]
 pub struct CheckoutSlugArgs {

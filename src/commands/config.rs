@@ -4,8 +4,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, ReleaseOpts, done, settle};
-use crate::config::{Config, check_key, parse_assignment};
+use crate::cli::args::{self, ReleaseOpts};
+use crate::cli::ctx::Ctx;
+use crate::cli::render::{self, done, settle};
+use crate::config::Config;
 use crate::ops;
 
 #[derive(Debug, Args)]
@@ -20,14 +22,14 @@ pub struct ConfigArgs {
 
 #[derive(Debug, Args)]
 pub struct ConfigGetArgs {
-    #[arg(value_parser = key)]
+    #[arg(value_parser = args::key)]
     pub key: String,
 }
 
 #[derive(Debug, Args)]
 pub struct ConfigSetArgs {
     /// KEY=VALUE assignments
-    #[arg(required = true, value_name = "KEY=VALUE", value_parser = assignment)]
+    #[arg(required = true, value_name = "KEY=VALUE", value_parser = args::assignment)]
     pub vars: Vec<(String, String)>,
     #[command(flatten)]
     pub release: ReleaseOpts,
@@ -35,22 +37,10 @@ pub struct ConfigSetArgs {
 
 #[derive(Debug, Args)]
 pub struct ConfigUnsetArgs {
-    #[arg(required = true, value_name = "KEY", value_parser = key)]
+    #[arg(required = true, value_name = "KEY", value_parser = args::key)]
     pub keys: Vec<String>,
     #[command(flatten)]
     pub release: ReleaseOpts,
-}
-
-/// A config key, checked as the command line is parsed: a malformed one is
-/// bad usage (exit status 2), refused before the store is touched.
-pub fn key(text: &str) -> Result<String, crate::error::Error> {
-    check_key(text)?;
-    Ok(text.to_string())
-}
-
-/// A `KEY=VALUE` argument, checked as the command line is parsed.
-pub fn assignment(text: &str) -> Result<(String, String), crate::error::Error> {
-    parse_assignment(text)
 }
 
 /// The current config (empty before the first release).
@@ -59,42 +49,14 @@ fn current_config(ctx: &Ctx) -> Result<Config> {
     Ok(ops::base(&store)?.config)
 }
 
-/// `'value'` with each `'` written as `'\''`: read back exactly by sh.
-pub fn shell_quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "'\\''"))
-}
-
-/// Config vars for people (`KEY: value`, aligned), JSON, or shell.
-pub fn render(config: &Config, json: bool, shell: bool, out: &mut dyn Write) -> Result<()> {
-    if json {
-        serde_json::to_writer_pretty(&mut *out, &config.vars)?;
-        writeln!(out)?;
-    } else if shell {
-        for (k, v) in &config.vars {
-            writeln!(out, "{k}={}", shell_quote(v))?;
-        }
-    } else {
-        let width = config.vars.keys().map(String::len).max().unwrap_or(0);
-        for (k, v) in &config.vars {
-            let key = format!("{k}:");
-            // A multi-line value keeps its lines under the value column.
-            let v = v.replace('\n', &format!("\n{}", " ".repeat(width + 2)));
-            for line in format!("{key:<w$} {v}", w = width + 1).lines() {
-                writeln!(out, "{}", line.trim_end())?;
-            }
-        }
-    }
-    Ok(())
-}
-
 pub fn run(ctx: &Ctx, args: ConfigArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let config = ops::base(&store)?.config;
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     if !args.json && !args.shell {
         writeln!(out, "=== {} Config Vars", store.settings.name)?;
     }
-    render(&config, args.json, args.shell, &mut out)?;
+    render::config_vars(&config, args.json, args.shell, &mut out)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -103,7 +65,7 @@ pub fn run_get(ctx: &Ctx, args: ConfigGetArgs) -> Result<ExitCode> {
     let config = current_config(ctx)?;
     match config.vars.get(&args.key) {
         Some(v) => {
-            let mut out = super::stdout();
+            let mut out = render::stdout();
             writeln!(out, "{v}")?;
             out.flush()?;
             Ok(ExitCode::SUCCESS)

@@ -4,9 +4,11 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, author, done, settle};
 use crate::checkout::PreparedCheckout;
+use crate::cli::ctx::{Ctx, author};
+use crate::cli::render::{self, done, settle};
 use crate::ops::{self, Plan};
+use crate::source;
 
 #[derive(Debug, Args)]
 pub struct DeployArgs {
@@ -69,75 +71,6 @@ fn empty_source(source: &Path, dir: &Path) -> anyhow::Error {
     )
 }
 
-/// HEAD of `dir` when it is the top of a git work tree.
-fn git_head(dir: &Path) -> Option<String> {
-    if !dir.join(".git").exists() {
-        return None;
-    }
-    git_rev_parse(dir, "HEAD")
-}
-
-/// Whether the tracked files of the work tree `dir` differ from HEAD (staged
-/// or not), as `git describe --dirty` sees it. Untracked and ignored files
-/// (build output) do not count. False when git cannot tell.
-fn git_dirty(dir: &Path) -> bool {
-    git(dir)
-        .args(["status", "--porcelain", "--untracked-files=no"])
-        .output()
-        .is_ok_and(|out| out.status.success() && !out.stdout.is_empty())
-}
-
-/// Whether `rev` is a commit id as git prints it: 7 to 64 hex digits.
-pub fn is_commit_id(rev: &str) -> bool {
-    (7..=64).contains(&rev.len()) && rev.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// The commit `--commit REV` names: REV itself when it is a commit id,
-/// else what git makes of it (a branch, a tag, HEAD) in `dir`.
-fn resolve_commit(rev: &str, dir: &Path) -> Result<String> {
-    if is_commit_id(rev) {
-        return Ok(rev.to_ascii_lowercase());
-    }
-    if !rev.starts_with('-')
-        && !rev.contains(char::is_whitespace)
-        && let Some(id) = git_rev_parse(dir, &format!("{rev}^{{commit}}"))
-    {
-        return Ok(id);
-    }
-    anyhow::bail!(
-        "--commit '{rev}' is not a commit id (7 to 64 hex digits) nor a revision git knows in '{}'; give the commit id, as in --commit \"$(git rev-parse HEAD)\"",
-        dir.display()
-    )
-}
-
-/// git run in `dir`, reading only: no index refresh written back.
-fn git(dir: &Path) -> std::process::Command {
-    let mut git = std::process::Command::new("git");
-    git.arg("--no-optional-locks")
-        .arg("-C")
-        .arg(dir)
-        // A deploy run from a git hook inherits GIT_DIR, which would name
-        // the hook's repository instead of SOURCE's.
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE")
-        .env_remove("GIT_OBJECT_DIRECTORY")
-        .env_remove("GIT_COMMON_DIR")
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    git
-}
-
-/// `git rev-parse --verify REV` in `dir`.
-fn git_rev_parse(dir: &Path, rev: &str) -> Option<String> {
-    let out = git(dir)
-        .args(["rev-parse", "--verify", "-q", rev])
-        .output()
-        .ok()?;
-    let head = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    (out.status.success() && !head.is_empty()).then_some(head)
-}
-
 pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let who = author(args.by.as_deref())?;
@@ -149,12 +82,12 @@ pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
         ctx.start_dir()?.join(&args.source)
     };
     let commit = match &args.commit {
-        Some(rev) => Some(resolve_commit(rev, &source_dir)?),
-        None if args.source.as_os_str() != "-" => git_head(&source_dir),
+        Some(rev) => Some(source::resolve_commit(rev, &source_dir)?),
+        None if args.source.as_os_str() != "-" => source::git_head(&source_dir),
         None => None,
     };
     // HEAD names the slug only when the tracked files are HEAD's.
-    let dirty = args.commit.is_none() && commit.is_some() && git_dirty(&source_dir);
+    let dirty = args.commit.is_none() && commit.is_some() && source::git_dirty(&source_dir);
     if let (true, Some(head)) = (dirty, &commit) {
         let short: String = head.chars().take(7).collect();
         eprintln!(
@@ -168,15 +101,15 @@ pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
     }
     // The checkout that follows is built while the source is read.
     let prepared = PreparedCheckout::new(&store);
-    let ingested = super::write_slug::ingest(ctx, Some(&store), Some(&prepared), source)?;
-    super::write_slug::warn_outside(&ingested.outside);
+    let ingested = ctx.ingest(Some(&store), Some(&prepared), source)?;
+    render::warn_outside(&ingested.outside);
     // Everything left out (.slugignore), or a stream of directories only.
     if !args.allow_empty && ingested.stats.files == 0 && slug_is_empty(&store, &ingested.slug)? {
         return Err(empty_source(source, &source_dir));
     }
     ctx.status(format!(
         "-----> Compressing... done, {}",
-        human_size(store.slug_disk_size(&ingested.slug)?)
+        render::human_size(store.slug_disk_size(&ingested.slug)?)
     ));
     let lock = ctx.lock(&store)?;
     let plan = ops::deploy(&store, ingested.slug, commit, dirty, args.force, &who)?;
@@ -209,22 +142,8 @@ pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
         };
         let report = crate::gc::gc(&store, &lock, &opts)?;
         if report.objects_deleted > 0 || report.checkouts_removed > 0 {
-            ctx.status(format!("-----> {}", super::gc::summary(&report, false)));
+            ctx.status(format!("-----> {}", render::gc_summary(&report, false)));
         }
     }
     Ok(settle(&committed))
-}
-
-/// 8.3MB, as Heroku prints slug sizes.
-pub fn human_size(bytes: u64) -> String {
-    let b = bytes as f64;
-    if b >= 1e9 {
-        format!("{:.1}GB", b / 1e9)
-    } else if b >= 1e6 {
-        format!("{:.1}MB", b / 1e6)
-    } else if b >= 1e3 {
-        format!("{:.1}KB", b / 1e3)
-    } else {
-        format!("{bytes}B")
-    }
 }

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, quote_name};
+use crate::cli::ctx::Ctx;
+use crate::cli::render::{self, quote_name};
 use crate::diff::{AddonChange, Change, ConfigChange, diff_releases};
 use crate::history;
 
@@ -35,7 +36,7 @@ pub fn run(ctx: &Ctx, args: DiffArgs) -> Result<ExitCode> {
     let ra = history::resolve_text(&store, &a)?;
     let rb = history::resolve_text(&store, &b)?;
     let mut d = diff_releases(&store, &ra, &rb)?;
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     if args.json {
         if !args.values {
             d = d.without_values();

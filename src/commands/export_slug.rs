@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::Ctx;
+use crate::cli::ctx::Ctx;
 
 #[derive(Debug, Args)]
 pub struct ExportSlugArgs {

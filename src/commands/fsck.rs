@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::Ctx;
+use crate::cli::ctx::Ctx;
+use crate::cli::render;
 
 #[derive(Debug, Args)]
 pub struct FsckArgs {
@@ -28,7 +29,7 @@ pub fn run(ctx: &Ctx, args: FsckArgs) -> Result<ExitCode> {
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;

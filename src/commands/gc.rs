@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::Ctx;
+use crate::cli::ctx::Ctx;
+use crate::cli::render;
 use crate::gc::{GcOptions, GcReport};
 
 #[derive(Debug, Args)]
@@ -53,21 +54,6 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     Ok(std::time::Duration::from_secs(secs))
 }
 
-pub fn summary(report: &GcReport, dry_run: bool) -> String {
-    let verb = if dry_run { "Would delete" } else { "Deleted" };
-    let mut s = format!(
-        "{verb} {} objects ({:.1} MB) and {} checkouts",
-        report.objects_deleted,
-        report.bytes_freed as f64 / 1e6,
-        report.checkouts_removed
-    );
-    if !report.pruned.is_empty() {
-        let names: Vec<String> = report.pruned.iter().map(|v| format!("v{v}")).collect();
-        s.push_str(&format!("; pruned {}", names.join(", ")));
-    }
-    s
-}
-
 pub fn run(ctx: &Ctx, args: GcArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let lock = ctx.lock(&store)?;
@@ -78,7 +64,7 @@ pub fn run(ctx: &Ctx, args: GcArgs) -> Result<ExitCode> {
     };
     let report = crate::gc::gc_with_progress(&store, &lock, &opts, &ctx.progress())?;
     if args.json {
-        let mut out = super::stdout();
+        let mut out = render::stdout();
         let json = GcJson {
             dry_run: args.dry_run,
             report: &report,
@@ -87,11 +73,11 @@ pub fn run(ctx: &Ctx, args: GcArgs) -> Result<ExitCode> {
         writeln!(out)?;
         out.flush()?;
     } else if args.dry_run {
-        let mut out = super::stdout();
-        writeln!(out, "{}", summary(&report, true))?;
+        let mut out = render::stdout();
+        writeln!(out, "{}", render::gc_summary(&report, true))?;
         out.flush()?;
     } else {
-        ctx.status(summary(&report, false));
+        ctx.status(render::gc_summary(&report, false));
     }
     Ok(ExitCode::SUCCESS)
 }

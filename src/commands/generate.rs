@@ -17,7 +17,8 @@ use clap::{Args, Subcommand};
 use clap_complete::Shell;
 use clap_mangen::Man;
 
-use super::Ctx;
+use crate::cli::ctx::Ctx;
+use crate::cli::render;
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
@@ -676,7 +677,7 @@ pub fn print_revisions(chdir: Option<PathBuf>) -> ExitCode {
         };
         let store = ctx.open()?;
         let latest = crate::history::latest_version(&store);
-        let mut out = super::stdout();
+        let mut out = render::stdout();
         if let Some(cur) = crate::history::current_version(&store)? {
             writeln!(out, "current\tv{cur}")?;
         }

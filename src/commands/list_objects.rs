@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::Ctx;
+use crate::cli::ctx::Ctx;
+use crate::cli::render;
 use crate::transport::pack;
 
 #[derive(Debug, Args)]
@@ -16,7 +17,7 @@ pub struct ListObjectsArgs {
 pub fn run(ctx: &Ctx, args: ListObjectsArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let slug = store.resolve_slug(&args.slug)?;
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     for id in pack::slug_objects(&store, &slug)? {
         writeln!(out, "{id}")?;
     }

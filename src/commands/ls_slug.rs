@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, quote_name, write_record};
+use crate::cli::ctx::Ctx;
+use crate::cli::render::{self, quote_name, write_record};
 use crate::id::Id;
 use crate::store::Store;
 use crate::tree::{Entry, EntryKind};
@@ -26,7 +27,7 @@ pub struct LsSlugArgs {
 pub fn run(ctx: &Ctx, args: LsSlugArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let slug = store.resolve_slug(&args.slug)?;
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     let prefix: Vec<u8> = args
         .path
         .as_deref()

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use super::Ctx;
+use crate::cli::ctx::Ctx;
+use crate::cli::render;
 use crate::id::Id;
 
 #[derive(Debug, Args)]
@@ -12,7 +13,7 @@ pub struct MissingObjectsArgs {}
 
 pub fn run(ctx: &Ctx, _args: MissingObjectsArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     for (n, line) in std::io::stdin().lock().lines().enumerate() {
         let line = line.context("could not read object ids from standard input")?;
         let text = line.trim();

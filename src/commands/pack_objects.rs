@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use super::Ctx;
+use crate::cli::ctx::Ctx;
+use crate::cli::render;
 use crate::id::Id;
 use crate::transport::pack;
 
@@ -33,12 +34,12 @@ pub fn run(ctx: &Ctx, _args: PackObjectsArgs) -> Result<ExitCode> {
             )
         })?);
     }
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     let stats = pack::write_pack(&store, &ids, &mut out)?;
     ctx.status(format!(
         "Packed {} objects, {}",
         stats.objects,
-        super::deploy::human_size(stats.bytes)
+        render::human_size(stats.bytes)
     ));
     Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use super::Ctx;
+use crate::cli::ctx::{self, Ctx};
+use crate::cli::render;
 use crate::history;
 use crate::transport::{self, Dest, Outcome, Push, Runner};
 
@@ -55,7 +56,7 @@ pub fn run(ctx: &Ctx, args: PushArgs) -> Result<ExitCode> {
         store: &store,
         release,
         config,
-        by: super::who(None),
+        by: ctx::who(None),
         jobs: args.jobs as usize,
         restart: !args.no_restart,
     };
@@ -70,7 +71,7 @@ pub fn run(ctx: &Ctx, args: PushArgs) -> Result<ExitCode> {
             eprintln!("{:width$}  {}", dest.text, describe(outcome));
         }
     }
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     for (dest, outcome) in dests.iter().zip(&outcomes) {
         if let Some(v) = outcome.runs() {
             writeln!(out, "{} v{v}", dest.text)?;
@@ -117,7 +118,7 @@ fn describe(outcome: &Outcome) -> String {
         Outcome::Activated { runs, sent } => format!(
             "v{runs} is current ({} objects sent, {})",
             sent.objects,
-            super::deploy::human_size(sent.bytes)
+            render::human_size(sent.bytes)
         ),
         Outcome::NotActivated { made, runs } => format!(
             "v{made} written but not activated; {} is current",

@@ -3,7 +3,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::Ctx;
+use crate::cli::ctx::Ctx;
+use crate::cli::render;
 use crate::transport::pack;
 
 #[derive(Debug, Args)]
@@ -30,7 +31,7 @@ pub fn run(ctx: &Ctx, args: ReceivePackArgs) -> Result<ExitCode> {
     ctx.status(format!(
         "Received {} objects, {}; {} new",
         received.stream.objects,
-        super::deploy::human_size(received.stream.bytes),
+        render::human_size(received.stream.bytes),
         received.new
     ));
     Ok(ExitCode::SUCCESS)

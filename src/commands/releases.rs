@@ -2,25 +2,15 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow, bail};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde::Serialize;
 
-use super::Ctx;
-use super::show_release::ReleaseJson;
+use crate::cli::args::DateStyle;
+use crate::cli::ctx::Ctx;
+use crate::cli::render::{self, change_label, when};
 use crate::history;
 use crate::manifest::Release;
-use crate::pruned::{PruneRecord, SlugState, slug_state};
-use crate::store::Store;
-
-/// `--date`; without it, When is relative under 24 hours, else local time
-/// with its offset (Heroku's).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum DateStyle {
-    /// "5 minutes ago", "3 weeks ago": relative for every release, as git's
-    Relative,
-    /// RFC 3339 in local time with its offset
-    Iso,
-}
+use crate::report::ReleaseView;
 
 #[derive(Debug, Args)]
 pub struct ReleasesArgs {
@@ -44,37 +34,12 @@ pub struct ReleasesArgs {
     pub date: Option<DateStyle>,
 }
 
-/// The change as listed: failed and pruned releases say so, and so does one
-/// whose slug went missing without gc pruning it. `record` is the store's
-/// prune record.
-pub fn change_label(store: &Store, record: Option<&PruneRecord>, r: &Release) -> String {
-    let mut s = r.change.clone();
-    if !r.succeeded() {
-        s.push_str(" (failed)");
-    }
-    match slug_state(store, record, r) {
-        SlugState::Present => {}
-        SlugState::Pruned => s.push_str(" (pruned)"),
-        SlugState::Missing => s.push_str(" (slug missing; run 'rel fsck')"),
-    }
-    s
-}
-
-pub fn when(r: &Release, style: Option<DateStyle>) -> String {
-    let now = jiff::Timestamp::now();
-    match style {
-        None => crate::time::human(r.created_at, now),
-        Some(DateStyle::Relative) => crate::time::relative(r.created_at, now),
-        Some(DateStyle::Iso) => crate::time::iso_local(r.created_at),
-    }
-}
-
 /// An entry of `releases --json`: a release, or in place of one whose
 /// manifest cannot be read, its version and why.
 #[derive(Serialize)]
 #[serde(untagged)]
 enum Entry<'a> {
-    Release(ReleaseJson<'a>),
+    Release(ReleaseView<'a>),
     Unreadable { version: u64, error: String },
 }
 
@@ -103,12 +68,12 @@ pub fn run(ctx: &Ctx, args: ReleasesArgs) -> Result<ExitCode> {
     let limit = if args.all { None } else { Some(args.num) };
     let releases = history::newest(&store, limit);
     let current = history::current_version(&store)?;
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     if args.json {
         let list: Vec<Entry> = releases
             .iter()
             .map(|(v, r)| match r {
-                Ok(r) => Entry::Release(ReleaseJson::new(&store, r, current)),
+                Ok(r) => Entry::Release(ReleaseView::new(&store, r, current)),
                 Err(e) => Entry::Unreadable {
                     version: *v,
                     error: e.to_string(),

@@ -4,8 +4,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::Ctx;
-use super::releases::{DateStyle, change_label, when};
+use crate::cli::args::DateStyle;
+use crate::cli::ctx::Ctx;
+use crate::cli::render::{self, change_label, when};
 use crate::history;
 use crate::report::ReleaseView;
 
@@ -28,10 +29,10 @@ pub struct ReleasesInfoArgs {
 pub fn run(ctx: &Ctx, args: ReleasesInfoArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let r = history::resolve_text(&store, &args.rev)?;
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     if args.shell {
         let config = store.read_config(&r.config)?;
-        super::config::render(&config, false, true, &mut out)?;
+        render::config_vars(&config, false, true, &mut out)?;
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::Ctx;
+use crate::cli::ctx::Ctx;
+use crate::cli::render;
 use crate::history;
 
 #[derive(Debug, Args)]
@@ -25,8 +26,8 @@ pub fn run(ctx: &Ctx, args: ReleasesOutputArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let mut reader = store.open_object(&id)?;
-    let mut out = super::stdout();
-    super::copy_object(&store, &mut reader, &mut out)?;
+    let mut out = render::stdout();
+    render::copy_object(&mut reader, &mut out)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::Ctx;
+use crate::cli::ctx::Ctx;
+use crate::cli::render;
 use crate::history;
 
 #[derive(Debug, Args)]
@@ -22,7 +23,7 @@ pub struct RevParseArgs {
 pub fn run(ctx: &Ctx, args: RevParseArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let release = history::resolve_text(&store, &args.rev)?;
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     if args.slug {
         let Some(slug) = release.slug else {
             anyhow::bail!(

@@ -3,7 +3,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, ReleaseOpts, settle};
+use crate::cli::args::ReleaseOpts;
+use crate::cli::ctx::Ctx;
+use crate::cli::render::settle;
 use crate::ops;
 
 #[derive(Debug, Args)]

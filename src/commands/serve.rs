@@ -13,7 +13,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser};
 
-use super::Ctx;
+use crate::cli::ctx::Ctx;
+use crate::cli::render;
 use crate::cli::{Cli, Command};
 use crate::transport::ssh::split_words;
 
@@ -58,7 +59,7 @@ pub fn run(_ctx: &Ctx, args: ServeArgs) -> Result<ExitCode> {
         Err(why) => {
             eprintln!(
                 "rel: error: rel serve refused '{}': {why}",
-                crate::commands::quote_name(request.as_bytes()).trim_matches('"')
+                render::quote_name(request.as_bytes()).trim_matches('"')
             );
             Ok(ExitCode::from(1))
         }

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::Ctx;
+use crate::cli::ctx::Ctx;
+use crate::cli::render;
 use crate::history;
 
 #[derive(Debug, Args)]
@@ -23,7 +24,7 @@ pub type ReleaseJson<'a> = crate::report::ReleaseView<'a>;
 pub fn run(ctx: &Ctx, args: ShowReleaseArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let release = history::resolve_text(&store, &args.rev)?;
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     if args.json {
         let current = history::current_version(&store)?;
         serde_json::to_writer_pretty(&mut out, &ReleaseJson::new(&store, &release, current))?;

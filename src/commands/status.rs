@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::Ctx;
+use crate::cli::ctx::Ctx;
+use crate::cli::render;
 use crate::report::StatusReport;
 
 #[derive(Debug, Args)]
@@ -17,7 +18,7 @@ pub struct StatusArgs {
 pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
     let report = StatusReport::build(&store)?;
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
@@ -38,7 +39,7 @@ pub fn run(ctx: &Ctx, args: StatusArgs) -> Result<ExitCode> {
         out,
         "{}{} in {} objects",
         label("Store"),
-        super::deploy::human_size(report.store.bytes),
+        render::human_size(report.store.bytes),
         report.store.objects
     )?;
     if report.in_sync {

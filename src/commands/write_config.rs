@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use super::{Ctx, write_record};
+use crate::cli::ctx::Ctx;
+use crate::cli::render::{self, write_record};
 use crate::config::Config;
 
 #[derive(Debug, Args)]
@@ -32,7 +33,7 @@ pub fn run(ctx: &Ctx, args: WriteConfigArgs) -> Result<ExitCode> {
         .context("standard input is not UTF-8 KEY=VALUE lines")?;
     let config = Config::parse_records(&text, args.nul)?;
     let id = store.write_config(&config)?;
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     writeln!(out, "{id}")?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -54,7 +55,7 @@ pub fn run_read(ctx: &Ctx, args: ReadConfigArgs) -> Result<ExitCode> {
     {
         anyhow::bail!("the value of {k} holds a newline; use read-config -z");
     }
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     for (k, v) in &config.vars {
         write_record(&mut out, format!("{k}={v}").as_bytes(), args.nul)?;
     }

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use super::{Ctx, release_time, who};
+use crate::cli::ctx::{Ctx, release_time, who};
+use crate::cli::render;
 use crate::history;
 use crate::manifest::Addon;
 use crate::release::{self, NewRelease};
@@ -129,7 +130,7 @@ pub fn run(ctx: &Ctx, args: WriteReleaseArgs) -> Result<ExitCode> {
         },
     };
     if let Some(rev) = &args.commit {
-        if !super::deploy::is_commit_id(rev) {
+        if !crate::source::is_commit_id(rev) {
             anyhow::bail!(
                 "--commit '{rev}' is not a commit id (7 to 64 hex digits); give the full id, as in --commit \"$(git rev-parse HEAD)\""
             );
@@ -149,10 +150,10 @@ pub fn run(ctx: &Ctx, args: WriteReleaseArgs) -> Result<ExitCode> {
     // A failed release prints no version: there is nothing to activate,
     // and `v=$(rel write-release …)` must not hand one on.
     if !release.succeeded() {
-        eprintln!("{}", super::release_failed(&release));
+        eprintln!("{}", render::release_failed(&release));
         return Ok(ExitCode::from(1));
     }
-    let mut out = super::stdout();
+    let mut out = render::stdout();
     writeln!(out, "{}", release.name())?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
