@@ -689,7 +689,7 @@ fn write_file(
         // Whole in memory with the thread's zstd context: one read, one write.
         let (header, bytes) = store.read_whole(&job.id)?;
         if header.kind != Kind::Blob {
-            return Err(Error::Corrupt(
+            return Err(Error::corrupt(
                 job.id,
                 format!("a {}, not a blob", header.kind),
             ));

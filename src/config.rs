@@ -66,10 +66,10 @@ impl Config {
     }
 
     pub fn decode(bytes: &[u8], id: &Id) -> Result<Config> {
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| Error::Corrupt(*id, "config is not UTF-8".into()))?;
-        let vars: BTreeMap<String, String> = toml::from_str(text)
-            .map_err(|_| Error::Corrupt(*id, "config is not valid TOML".into()))?;
+        let text =
+            std::str::from_utf8(bytes).map_err(|_| Error::corrupt(*id, "config is not UTF-8"))?;
+        let vars: BTreeMap<String, String> =
+            toml::from_str(text).map_err(|_| Error::corrupt(*id, "config is not valid TOML"))?;
         Ok(Config { vars })
     }
 

@@ -22,8 +22,24 @@ pub enum Error {
         "not in a rel store ('{0}' and its parents have no .releases); run 'rel init' to create one"
     )]
     NotAStore(PathBuf),
-    #[error("object {0} is corrupt: {1}; run 'rel fsck' to see the damage")]
-    Corrupt(Id, String),
+    /// An object whose bytes fail their checks, and where that copy is
+    /// when it is known.
+    #[error(
+        "object {id} is corrupt: {detail}{}; run 'rel fsck' to see the damage",
+        at.as_ref().map_or(String::new(), |at| format!(" ({at})"))
+    )]
+    Corrupt {
+        id: Id,
+        at: Option<ObjectAt>,
+        detail: String,
+    },
+    /// A file being stored changed while rel read it: its size or content
+    /// is not what the scan (or the first pass) saw.
+    #[error(
+        "'{}' changed while rel was reading it; deploy again once it is still",
+        quote_name(path.as_os_str().as_bytes())
+    )]
+    SourceChanged { path: PathBuf },
     /// A pack or pack index that fails its checks: named, with what is wrong.
     #[error("'{path}' is damaged: {detail}; run 'rel fsck' to see the damage")]
     DamagedPack { path: PathBuf, detail: String },
@@ -44,9 +60,39 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Where a copy of an object is, as an error names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ObjectAt {
+    /// Its own file, `objects/ab/cdef…`.
+    Loose(PathBuf),
+    /// An entry of a pack, at an offset in the pack file.
+    Packed { pack: PathBuf, offset: u64 },
+}
+
+impl std::fmt::Display for ObjectAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ObjectAt::Loose(path) => write!(f, "in '{}'", path.display()),
+            ObjectAt::Packed { pack, offset } => {
+                write!(f, "in '{}' at offset {offset}", pack.display())
+            }
+        }
+    }
+}
+
 impl Error {
     pub fn refused(msg: impl Into<String>) -> Error {
         Error::Refused(msg.into())
+    }
+
+    /// A corrupt object whose copy is not known (its content, decoded,
+    /// is not what its kind needs).
+    pub fn corrupt(id: Id, detail: impl Into<String>) -> Error {
+        Error::Corrupt {
+            id,
+            at: None,
+            detail: detail.into(),
+        }
     }
 }
 

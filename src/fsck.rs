@@ -305,7 +305,7 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
 
 fn describe(id: &Id, e: Error) -> String {
     match e {
-        Error::Corrupt(..) => e.to_string(),
+        Error::Corrupt { .. } => e.to_string(),
         e => format!("object {id}: {e}"),
     }
 }

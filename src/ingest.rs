@@ -424,10 +424,9 @@ fn hash_file(path: &Path, stat: &FileStat) -> Result<Id> {
     let mut hasher = blake3::Hasher::new();
     let n = std::io::copy(&mut file, &mut hasher).map_err(io_at("read", path))?;
     if n != size {
-        return Err(Error::refused(format!(
-            "'{}' changed while rel was reading it",
-            show(path.as_os_str().as_bytes())
-        )));
+        return Err(Error::SourceChanged {
+            path: path.to_path_buf(),
+        });
     }
     Ok(Id::from(hasher.finalize()))
 }

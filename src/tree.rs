@@ -116,7 +116,7 @@ impl Tree {
     }
 
     pub fn decode(bytes: &[u8], id: &Id) -> Result<Tree> {
-        let bad = || Error::Corrupt(*id, "not a valid tree".to_string());
+        let bad = || Error::corrupt(*id, "not a valid tree");
         let mut entries = Vec::new();
         let mut rest = bytes;
         while !rest.is_empty() {

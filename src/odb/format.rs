@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::io::{self, Read};
 use std::path::Path;
 
-use crate::error::{Error, io_at};
+use crate::error::{Error, ObjectAt, io_at};
 use crate::id::{Id, Kind};
 
 const SKIPPABLE_MAGIC: u32 = 0x184D_2A52;
@@ -33,6 +33,8 @@ pub struct Header {
 #[derive(Debug)]
 pub(crate) struct CorruptObject {
     pub(crate) id: Id,
+    /// Where the copy is, once a reader that knows adds it (see `located`).
+    pub(crate) at: Option<ObjectAt>,
     pub(crate) detail: String,
 }
 
@@ -48,6 +50,7 @@ pub(crate) fn corrupt_io(id: Id, detail: impl Into<String>) -> io::Error {
         io::ErrorKind::InvalidData,
         CorruptObject {
             id,
+            at: None,
             detail: detail.into(),
         },
     )
@@ -57,9 +60,28 @@ pub(crate) fn corrupt_io(id: Id, detail: impl Into<String>) -> io::Error {
 /// core's error: a corruption names the object, anything else the path.
 pub fn read_error(e: io::Error, action: &'static str, path: &Path) -> Error {
     if let Some(c) = e.get_ref().and_then(|r| r.downcast_ref::<CorruptObject>()) {
-        return Error::Corrupt(c.id, c.detail.clone());
+        return Error::Corrupt {
+            id: c.id,
+            at: c.at.clone(),
+            detail: c.detail.clone(),
+        };
     }
     io_at(action, path)(e)
+}
+
+/// Adds where the copy is to a corruption raised by decoding it.
+pub(crate) fn located(e: io::Error, at: &ObjectAt) -> io::Error {
+    match e.get_ref().and_then(|r| r.downcast_ref::<CorruptObject>()) {
+        Some(c) if c.at.is_none() => io::Error::new(
+            io::ErrorKind::InvalidData,
+            CorruptObject {
+                id: c.id,
+                at: Some(at.clone()),
+                detail: c.detail.clone(),
+            },
+        ),
+        _ => e,
+    }
 }
 
 /// The skippable frame that starts every object: `rel <kind> <size>`.

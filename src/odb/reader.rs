@@ -3,9 +3,9 @@
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result, io_at};
+use crate::error::{Error, ObjectAt, Result, io_at};
 use crate::id::Id;
-use crate::odb::format::{CorruptObject, Header, corrupt_io, read_error, read_header};
+use crate::odb::format::{Header, corrupt_io, located, read_error, read_header};
 
 /// A streaming read of one object that checks its size and hash; the read
 /// that reaches the end fails if either is wrong.
@@ -34,13 +34,14 @@ impl ObjectReader {
     ) -> Result<ObjectReader> {
         let mut source = BufReader::with_capacity(128 << 10, source);
         let header = read_header(&mut source, &id)
-            .map_err(|e| located(e, &path, at))
+            .map_err(|e| located(e, &object_at(&path, at)))
             .map_err(|e| read_error(e, "read", &path))?;
         if expect.is_some_and(|h| h != header) {
-            return Err(Error::Corrupt(
+            return Err(Error::Corrupt {
                 id,
-                locate_detail("its header differs from its pack's index", &path, at),
-            ));
+                at: Some(object_at(&path, at)),
+                detail: "its header differs from its pack's index".into(),
+            });
         }
         let decoder =
             zstd::stream::read::Decoder::with_buffer(source).map_err(io_at("read", &path))?;
@@ -56,26 +57,19 @@ impl ObjectReader {
     }
 
     fn corrupt(&self, detail: impl Into<String>) -> io::Error {
-        corrupt_io(self.id, locate_detail(&detail.into(), &self.path, self.at))
+        located(corrupt_io(self.id, detail), &object_at(&self.path, self.at))
     }
 }
 
-/// A corruption's detail, followed by where the object is when it is packed.
-pub(crate) fn locate_detail(detail: &str, path: &Path, at: Option<u64>) -> String {
-    match at {
-        Some(offset) => format!("{detail} (in '{}' at offset {offset})", path.display()),
-        None => detail.to_string(),
-    }
-}
-
-/// Adds the pack location to a corruption error raised by a verifying read.
-pub(crate) fn located(e: io::Error, path: &Path, at: Option<u64>) -> io::Error {
-    if at.is_none() {
-        return e;
-    }
-    match e.get_ref().and_then(|r| r.downcast_ref::<CorruptObject>()) {
-        Some(c) => corrupt_io(c.id, locate_detail(&c.detail, path, at)),
-        None => e,
+/// Where the copy read from `path` is: the loose object `path`, or the
+/// entry at `offset` of the pack `path`.
+pub(crate) fn object_at(path: &Path, offset: Option<u64>) -> ObjectAt {
+    match offset {
+        Some(offset) => ObjectAt::Packed {
+            pack: path.to_path_buf(),
+            offset,
+        },
+        None => ObjectAt::Loose(path.to_path_buf()),
     }
 }
 

@@ -122,10 +122,7 @@ impl Store {
                 out.write_all(&buf[..n]).map_err(io_at("write", at))?;
             }
         }
-        w.finish(Some(id)).map_err(|e| match e {
-            Error::Refused(_) => changed(path),
-            e => e,
-        })
+        w.finish(Some((id, path)))
     }
 
     /// Stores a file of at least [`LARGE_FILE`] bytes, found by a scan that
@@ -205,10 +202,7 @@ impl Store {
                 return Err(changed(path));
             }
         }
-        let id = w.finish(Some(id)).map_err(|e| match e {
-            Error::Refused(_) => changed(path),
-            e => e,
-        })?;
+        let id = w.finish(Some((id, path)))?;
         if let Some((out, at)) = out {
             out.finish().map_err(io_at("write", &at))?;
         }
@@ -269,10 +263,9 @@ pub(crate) fn open_scanned(path: &Path, seen: Option<(u64, u64)>) -> Result<File
 }
 
 fn changed(path: &Path) -> Error {
-    Error::refused(format!(
-        "'{}' changed while rel was reading it; deploy again once it is still",
-        path.display()
-    ))
+    Error::SourceChanged {
+        path: path.to_path_buf(),
+    }
 }
 
 pub(crate) fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -339,9 +332,9 @@ mod tests {
         let store_it = || store.write_blob_file_copy(&file, 4, seen, &|_| Ok(None));
         assert_eq!(store_it().expect("stored"), Kind::Blob.id_of(b"mine"));
         let refused = |what: &str| {
-            let e = store_it().expect_err(what).to_string();
+            let e = store_it().expect_err(what);
             assert!(
-                e.contains("changed while rel was reading it"),
+                matches!(&e, Error::SourceChanged { path } if *path == file),
                 "{what}: {e}"
             );
         };

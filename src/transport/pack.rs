@@ -182,7 +182,7 @@ pub fn receive_pack(
         let id = Id::from(hasher.finalize());
         if kind == Kind::Tree {
             Tree::decode(&content, &id).map_err(|e| match e {
-                Error::Corrupt(_, detail) => bad(objects, format!("tree {id}: {detail}")),
+                Error::Corrupt { detail, .. } => bad(objects, format!("tree {id}: {detail}")),
                 e => e,
             })?;
             trees.insert(id, content);

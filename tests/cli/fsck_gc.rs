@@ -5,7 +5,7 @@ use std::fs;
 
 use crate::common::Env;
 use crate::fixtures::{
-    current, current_link, entry_id, files_below, flip_object_bit, manifests, object_count,
+    current, current_link, entry_id, files_below, flip_object_bit, manifests, object_count, place,
     remove_object, store, write_slug,
 };
 
@@ -92,6 +92,32 @@ fn a_corrupt_tree_and_a_missing_object_are_named() {
     fs::remove_file(store(&env).join("releases/v2.toml")).unwrap();
     let run = env.rel(["fsck"]).code(1);
     assert!(run.stdout.contains("v2"), "{run:#?}");
+}
+
+/// A corrupt loose object is named with its file (as a packed one is with
+/// its pack and offset), by fsck and by a read that refuses it.
+#[test]
+fn a_corrupt_loose_object_is_named_with_its_file() {
+    let env = Env::new();
+    env.init();
+    env.rel(["config:set", "A=1"]).ok();
+    let config = env.rel(["rev-parse", "--config", "current"]).ok().line();
+    let (_, span) = place(&env, &config);
+    assert!(span.is_none(), "config:set writes its config loose");
+    flip_object_bit(&env, &config);
+    let file = format!("objects/{}/{}'", &config[..2], &config[2..]);
+    let run = env.rel(["fsck"]).code(1);
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.contains(&config))
+        .unwrap_or_else(|| panic!("{run:#?}"));
+    assert!(
+        line.contains("is corrupt") && line.contains(&file),
+        "{line}"
+    );
+    let run = env.rel(["cat-object", &config]).code(1);
+    assert!(run.stderr.contains(&file), "{run:#?}");
 }
 
 #[test]

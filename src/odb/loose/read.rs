@@ -3,9 +3,9 @@
 use std::fs::{self, File};
 use std::io;
 
-use crate::error::{Error, Result, io_at};
+use crate::error::{Error, ObjectAt, Result, io_at};
 use crate::id::Id;
-use crate::odb::format::{Header, decode, read_error, read_header};
+use crate::odb::format::{Header, decode, located, read_error, read_header};
 use crate::odb::reader::ObjectReader;
 use crate::store::Store;
 
@@ -29,7 +29,9 @@ impl Store {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Error::MissingObject(*id)),
             Err(e) => return Err(io_at("read", &path)(e)),
         };
-        read_header(&mut file, id).map_err(|e| read_error(e, "read", &path))
+        read_header(&mut file, id)
+            .map_err(|e| located(e, &ObjectAt::Loose(path.clone())))
+            .map_err(|e| read_error(e, "read", &path))
     }
 
     /// Reads, decompresses and verifies a whole loose object in memory, with the
@@ -43,7 +45,9 @@ impl Store {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Error::MissingObject(*id)),
             Err(e) => return Err(io_at("read", &path)(e)),
         };
-        decode(id, &file).map_err(|e| read_error(e, "read", &path))
+        decode(id, &file)
+            .map_err(|e| located(e, &ObjectAt::Loose(path.clone())))
+            .map_err(|e| read_error(e, "read", &path))
     }
 
     /// The encoding of a loose object as its file holds it (for copying
@@ -51,7 +55,9 @@ impl Store {
     pub(crate) fn read_loose_encoded(&self, id: &Id) -> Result<(Header, Vec<u8>)> {
         let path = self.object_path(id);
         let bytes = fs::read(&path).map_err(io_at("read", &path))?;
-        let (header, _) = decode(id, &bytes).map_err(|e| read_error(e, "read", &path))?;
+        let (header, _) = decode(id, &bytes)
+            .map_err(|e| located(e, &ObjectAt::Loose(path.clone())))
+            .map_err(|e| read_error(e, "read", &path))?;
         Ok((header, bytes))
     }
 }

@@ -5,7 +5,7 @@ use std::ffi::CString;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::os::fd::{AsRawFd, FromRawFd};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Error, Result, io_at};
@@ -232,14 +232,27 @@ impl Write for ObjectWriter<'_> {
 
 impl ObjectWriter<'_> {
     /// Finishes the zstd frame and renames the object into place. With
-    /// `expect`, refuses content whose id differs (the source changed).
-    pub(crate) fn finish(self, expect: Option<Id>) -> Result<Id> {
+    /// `expect`, the id of the file at its path as first read: content of
+    /// another size or id is refused as [`Error::SourceChanged`].
+    pub(crate) fn finish(self, expect: Option<(Id, &Path)>) -> Result<Id> {
         self.finish_to(expect, None)
     }
 
     /// As [`finish`](Self::finish), renaming into `dest_dir/<hex>` when
     /// given (a staging) instead of into the store.
-    pub(crate) fn finish_to(mut self, expect: Option<Id>, staging: Option<&Staging>) -> Result<Id> {
+    pub(crate) fn finish_to(
+        mut self,
+        expect: Option<(Id, &Path)>,
+        staging: Option<&Staging>,
+    ) -> Result<Id> {
+        let changed = |path: &Path| Error::SourceChanged {
+            path: path.to_path_buf(),
+        };
+        if let Some((_, path)) = expect
+            && self.written != self.size
+        {
+            return Err(changed(path));
+        }
         if self.written != self.size {
             return Err(Error::refused(format!(
                 "expected {} bytes for a {}, got {}",
@@ -248,11 +261,13 @@ impl ObjectWriter<'_> {
         }
         let id = match (&self.hasher, expect) {
             (Some(hasher), _) => Id::from(hasher.finalize()),
-            (None, Some(id)) => id,
+            (None, Some((id, _))) => id,
             (None, None) => unreachable!("an unhashed object writer always has its id"),
         };
-        if expect.is_some_and(|e| e != id) {
-            return Err(Error::refused("the content changed while it was stored"));
+        if let Some((want, path)) = expect
+            && want != id
+        {
+            return Err(changed(path));
         }
         let enc = self.encoder.take().expect("encoder lives until finish");
         let out = enc.finish().map_err(io_at("write", &self.tmp))?;

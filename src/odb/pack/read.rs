@@ -13,8 +13,8 @@ use std::time::SystemTime;
 use super::{Entry, PACK_HEADER_LEN, PackIndex, pack_header, pack_stem};
 use crate::error::{Error, Result, io_at};
 use crate::id::Id;
-use crate::odb::format::{Header, WHOLE_LIMIT, decode};
-use crate::odb::reader::{ObjectReader, locate_detail, located};
+use crate::odb::format::{Header, WHOLE_LIMIT, decode, located};
+use crate::odb::reader::{ObjectReader, object_at};
 
 /// One published pack and its index.
 #[derive(Debug)]
@@ -110,25 +110,27 @@ impl Pack {
 
     /// An entry's encoding, header and content, verified.
     fn read_checked(&self, entry: &Entry) -> Result<(Vec<u8>, Header, Vec<u8>)> {
-        let at = Some(entry.offset);
+        let at = object_at(&self.path, Some(entry.offset));
         if entry.size > WHOLE_LIMIT || entry.length > WHOLE_LIMIT + 4096 {
-            return Err(Error::Corrupt(
-                entry.id,
-                locate_detail("larger than expected", &self.path, at),
-            ));
+            return Err(Error::Corrupt {
+                id: entry.id,
+                at: Some(at),
+                detail: "larger than expected".into(),
+            });
         }
         let mut raw = vec![0u8; entry.length as usize];
         self.file
             .read_exact_at(&mut raw, entry.offset)
             .map_err(io_at("read", &self.path))?;
         let (header, content) = decode(&entry.id, &raw)
-            .map_err(|e| located(e, &self.path, at))
+            .map_err(|e| located(e, &at))
             .map_err(|e| crate::odb::format::read_error(e, "read", &self.path))?;
         if header.kind != entry.kind || header.size != entry.size {
-            return Err(Error::Corrupt(
-                entry.id,
-                locate_detail("its header differs from its pack's index", &self.path, at),
-            ));
+            return Err(Error::Corrupt {
+                id: entry.id,
+                at: Some(at),
+                detail: "its header differs from its pack's index".into(),
+            });
         }
         Ok((raw, header, content))
     }
@@ -391,12 +393,18 @@ mod tests {
         );
         let want = format!("at offset {}", entry.offset);
         let e = pack.read_whole(&entry).expect_err("corrupt");
-        assert!(matches!(e, Error::Corrupt(id, _) if id == victim), "{e}");
+        assert!(
+            matches!(e, Error::Corrupt { id, .. } if id == victim),
+            "{e}"
+        );
         assert!(e.to_string().contains(&want), "{e}");
         let mut reader = pack.open(&entry).expect("header is fine");
         let e = reader.read_to_end(&mut Vec::new()).expect_err("corrupt");
         let e = crate::odb::format::read_error(e, "read", &pack.path);
-        assert!(matches!(e, Error::Corrupt(id, _) if id == victim), "{e}");
+        assert!(
+            matches!(e, Error::Corrupt { id, .. } if id == victim),
+            "{e}"
+        );
         assert!(e.to_string().contains(&want), "{e}");
         assert!(e.to_string().contains("pack-"), "{e}");
         // The other objects still read.
