@@ -20,7 +20,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -35,7 +35,6 @@ use rustix::io::Errno;
 
 use crate::error::{Error, Result, io_at};
 use crate::id::{Id, Kind};
-use crate::odb::format::read_error;
 use crate::odb::{LARGE_FILE, SMALL_FILE};
 use crate::progress::Progress;
 use crate::store::Store;
@@ -698,28 +697,16 @@ fn write_file(
         out.write_all(&bytes).map_err(io_at("write", path))?;
     } else {
         let mut reader = store.open_object(&job.id)?;
-        let out = create()?;
-        let mut buf = vec![0u8; 1 << 20];
+        let mut out = create()?;
         if job.size >= LARGE_FILE {
-            copy(&mut reader, DirectWriter::new(out), &mut buf, path)?
-                .finish()
-                .map_err(io_at("write", path))?;
+            let mut out = DirectWriter::new(out);
+            reader.copy_to(&mut out, path)?;
+            out.finish().map_err(io_at("write", path))?;
         } else {
-            copy(&mut reader, out, &mut buf, path)?;
+            reader.copy_to(&mut out, path)?;
         }
     }
     Ok(())
-}
-
-/// Copies a verifying object reader to `out`.
-fn copy<W: Write>(reader: &mut dyn Read, mut out: W, buf: &mut [u8], path: &Path) -> Result<W> {
-    loop {
-        let n = reader.read(buf).map_err(|e| read_error(e, "write", path))?;
-        if n == 0 {
-            return Ok(out);
-        }
-        out.write_all(&buf[..n]).map_err(io_at("write", path))?;
-    }
 }
 
 impl Store {

@@ -33,15 +33,8 @@ pub fn write_record(out: &mut dyn Write, record: &[u8], nul: bool) -> Result<()>
 /// Streams an object's verified content to `out`; a corrupt object fails
 /// (naming it) instead of ending early.
 pub fn copy_object(reader: &mut crate::odb::ObjectReader, out: &mut dyn Write) -> Result<()> {
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = io::Read::read(reader, &mut buf)
-            .map_err(|e| crate::odb::format::read_error(e, "read", &reader.path))?;
-        if n == 0 {
-            return Ok(());
-        }
-        out.write_all(&buf[..n])?;
-    }
+    reader.copy_to(out, std::path::Path::new("standard output"))?;
+    Ok(())
 }
 
 /// 8.3MB, as Heroku prints slug sizes.

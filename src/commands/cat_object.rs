@@ -1,4 +1,4 @@
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -8,7 +8,6 @@ use crate::cli::ctx::Ctx;
 use crate::cli::render;
 use crate::id::Kind;
 use crate::odb::Location;
-use crate::odb::format::read_error;
 
 #[derive(Debug, Args)]
 // Only the flags form the group: a struct-level `#[group]` would take in
@@ -51,8 +50,7 @@ pub fn run(ctx: &Ctx, args: CatObjectArgs) -> Result<ExitCode> {
         // header must not pass for good.
         let mut reader = store.open_object(&id)?;
         let header = reader.header;
-        std::io::copy(&mut reader, &mut std::io::sink())
-            .map_err(|e| read_error(e, "read", &reader.path))?;
+        reader.verify_rest()?;
         if args.kind {
             writeln!(out, "{}", header.kind)?;
         } else {
@@ -61,10 +59,7 @@ pub fn run(ctx: &Ctx, args: CatObjectArgs) -> Result<ExitCode> {
     } else {
         let mut reader = store.open_object(&id)?;
         if reader.header.kind == Kind::Tree {
-            let mut bytes = Vec::new();
-            reader
-                .read_to_end(&mut bytes)
-                .map_err(|e| read_error(e, "read", &reader.path))?;
+            let bytes = reader.read_rest()?;
             for e in crate::tree::Tree::decode(&bytes, &id)?.entries {
                 writeln!(
                     out,

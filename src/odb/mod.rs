@@ -375,8 +375,7 @@ impl Store {
     /// hash: its header when it is whole.
     pub fn verify_at(&self, id: &Id, at: &Location) -> Result<Header> {
         let mut reader = self.open_at(id, at)?;
-        std::io::copy(&mut reader, &mut std::io::sink())
-            .map_err(|e| format::read_error(e, "read", &reader.path))?;
+        reader.verify_rest()?;
         Ok(reader.header)
     }
 

@@ -1,6 +1,6 @@
 //! The verifying, streaming read of one object, loose or packed.
 
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ObjectAt, Result, io_at};
@@ -54,6 +54,39 @@ impl ObjectReader {
             read: 0,
             decoder,
         })
+    }
+
+    /// Reads the rest of the object into `out` (which is `to`, for
+    /// errors), verifying it as it streams: a corruption is
+    /// [`Error::Corrupt`] naming the copy, a failing read names the
+    /// object's file, a failing write `to`. Returns the bytes copied.
+    pub fn copy_to(&mut self, out: &mut dyn Write, to: &Path) -> Result<u64> {
+        let mut buf = vec![0u8; (self.header.size.min(1 << 20) as usize).max(4096)];
+        let mut total = 0;
+        loop {
+            let n = match self.read(&mut buf) {
+                Ok(0) => return Ok(total),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(read_error(e, "read", &self.path)),
+            };
+            out.write_all(&buf[..n]).map_err(io_at("write", to))?;
+            total += n as u64;
+        }
+    }
+
+    /// Reads the rest of the object through, verifying it.
+    pub fn verify_rest(&mut self) -> Result<()> {
+        self.copy_to(&mut io::sink(), Path::new("nowhere"))
+            .map(|_| ())
+    }
+
+    /// Reads the rest of the object into memory, verifying it: for objects
+    /// known to be small.
+    pub fn read_rest(&mut self) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.copy_to(&mut out, Path::new("memory"))?;
+        Ok(out)
     }
 
     fn corrupt(&self, detail: impl Into<String>) -> io::Error {
