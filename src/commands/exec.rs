@@ -36,7 +36,9 @@ pub fn run(ctx: &Ctx, args: ExecArgs) -> Result<ExitCode> {
     }
     let config = store.read_config(&release.config)?;
     let env = release_env(&store, &release, &config);
-    let (program, rest) = args.command.split_first().expect("clap requires a command");
+    let Some((program, rest)) = args.command.split_first() else {
+        anyhow::bail!("give the command to run, as in 'rel exec -- CMD ARGS'");
+    };
     let err = std::process::Command::new(program)
         .args(rest)
         .current_dir(&dir)

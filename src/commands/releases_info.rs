@@ -41,10 +41,10 @@ pub fn run(ctx: &Ctx, args: ReleasesInfoArgs) -> Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &view)?;
         writeln!(out)?;
     } else {
-        let vars = view
-            .config_vars
-            .as_ref()
-            .expect("a detailed view has config vars");
+        // A detailed view has both; without them there is nothing to show.
+        let (Some(vars), Some(rollback)) = (&view.config_vars, &view.rollback) else {
+            anyhow::bail!("could not read the details of {}", r.name());
+        };
         writeln!(out, "=== Release {}", r.name())?;
         let label = |k: &str| format!("{:<13}", format!("{k}:"));
         writeln!(
@@ -77,14 +77,7 @@ pub fn run(ctx: &Ctx, args: ReleasesInfoArgs) -> Result<ExitCode> {
         if first {
             writeln!(out, "{}", label("Config").trim_end())?;
         }
-        writeln!(
-            out,
-            "{}{}",
-            label("Rollback"),
-            view.rollback
-                .as_ref()
-                .expect("a detailed view has a verdict")
-        )?;
+        writeln!(out, "{}{rollback}", label("Rollback"))?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -15,7 +15,6 @@ pub mod pack;
 pub mod ssh;
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -147,7 +146,9 @@ pub fn push(runner: &Runner, dests: &[Dest], push: &Push, note: &Note) -> Result
         })
         .collect();
 
-    if prepared.iter().any(|p| p.is_err()) {
+    let prepared: Vec<Prepared> = if prepared.iter().all(Result::is_ok) {
+        prepared.into_iter().flatten().collect()
+    } else {
         let outcomes = prepared
             .into_iter()
             .map(|p| match p {
@@ -170,21 +171,21 @@ pub fn push(runner: &Runner, dests: &[Dest], push: &Push, note: &Note) -> Result
             outcomes,
             activation_failed: false,
         });
-    }
-    let prepared: Vec<Prepared> = prepared.into_iter().map(|p| p.expect("no error")).collect();
+    };
 
     // Phase 2: activate, one destination after another.
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; dests.len()];
+    // One outcome per destination, in order: each turn of the loop pushes one.
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(dests.len());
     let mut failed = false;
-    for (i, (dest, p)) in dests.iter().zip(&prepared).enumerate() {
+    for (dest, p) in dests.iter().zip(&prepared) {
         let Some(made) = p.made else {
-            outcomes[i] = Some(Outcome::Unchanged {
+            outcomes.push(Outcome::Unchanged {
                 runs: p.before.map_or(0, |b| b.0),
             });
             continue;
         };
         if failed {
-            outcomes[i] = Some(Outcome::NotActivated {
+            outcomes.push(Outcome::NotActivated {
                 made,
                 runs: p.before.map(|b| b.0),
             });
@@ -192,15 +193,13 @@ pub fn push(runner: &Runner, dests: &[Dest], push: &Push, note: &Note) -> Result
         }
         note(dest, &format!("activating v{made}"));
         match step.activate(dest, made) {
-            Ok(()) => {
-                outcomes[i] = Some(Outcome::Activated {
-                    runs: made,
-                    sent: p.sent,
-                })
-            }
+            Ok(()) => outcomes.push(Outcome::Activated {
+                runs: made,
+                sent: p.sent,
+            }),
             Err(e) => {
                 failed = true;
-                outcomes[i] = Some(Outcome::Failed {
+                outcomes.push(Outcome::Failed {
                     error: e.to_string(),
                     runs: Some(made),
                 });
@@ -211,17 +210,17 @@ pub fn push(runner: &Runner, dests: &[Dest], push: &Push, note: &Note) -> Result
         // Switch back every destination this push switched, the one that
         // failed included when it did switch (its restart hook failed).
         for (i, (dest, p)) in dests.iter().zip(&prepared).enumerate() {
-            let (Some(made), Some(outcome)) = (p.made, outcomes[i].clone()) else {
+            let Some(made) = p.made else {
                 continue;
             };
-            let error = match outcome {
+            let error = match outcomes[i].clone() {
                 Outcome::NotActivated { .. } => continue,
                 Outcome::Failed { error, .. } => {
                     if !step.runs(dest, made) {
-                        outcomes[i] = Some(Outcome::Failed {
+                        outcomes[i] = Outcome::Failed {
                             error,
                             runs: p.before.map(|b| b.0),
-                        });
+                        };
                         continue;
                     }
                     Some(error)
@@ -229,18 +228,18 @@ pub fn push(runner: &Runner, dests: &[Dest], push: &Push, note: &Note) -> Result
                 _ => None,
             };
             let Some((before, _)) = p.before else {
-                outcomes[i] = Some(Outcome::Failed {
+                outcomes[i] = Outcome::Failed {
                     error: format!(
                         "{}{}: v{made} stays current: there was no release before it to roll back to",
                         error.map(|e| format!("{e}; ")).unwrap_or_default(),
                         dest.text
                     ),
                     runs: Some(made),
-                });
+                };
                 continue;
             };
             note(dest, &format!("rolling back to v{before}"));
-            outcomes[i] = Some(match (step.roll_back(dest, before), error) {
+            outcomes[i] = match (step.roll_back(dest, before), error) {
                 (Ok((runs, None)), None) => Outcome::RolledBack { made, runs },
                 (Ok((runs, restart)), error) => Outcome::Failed {
                     error: [error, restart.map(|e| format!("after the rollback: {e}"))]
@@ -257,14 +256,11 @@ pub fn push(runner: &Runner, dests: &[Dest], push: &Push, note: &Note) -> Result
                     ),
                     runs: None,
                 },
-            });
+            };
         }
     }
     Ok(Pushed {
-        outcomes: outcomes
-            .into_iter()
-            .map(|o| o.expect("every destination has an outcome"))
-            .collect(),
+        outcomes,
         activation_failed: failed,
     })
 }
@@ -309,7 +305,8 @@ impl Step<'_> {
         }
         let mut list = Vec::with_capacity(self.objects.len() * 65);
         for id in self.objects {
-            writeln!(list, "{id}").expect("writes to a Vec");
+            list.extend_from_slice(id.to_string().as_bytes());
+            list.push(b'\n');
         }
         let reply = self.runner.call(
             dest,

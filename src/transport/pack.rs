@@ -393,8 +393,9 @@ impl<'a> Stream<'a> {
         if !self.exact(&mut fixed).map_err(short)? {
             return Err(not_a_pack());
         }
-        let magic = u32::from_le_bytes(fixed[..4].try_into().expect("4 bytes"));
-        let len = u32::from_le_bytes(fixed[4..].try_into().expect("4 bytes")) as usize;
+        let [m0, m1, m2, m3, l0, l1, l2, l3] = fixed;
+        let magic = u32::from_le_bytes([m0, m1, m2, m3]);
+        let len = u32::from_le_bytes([l0, l1, l2, l3]) as usize;
         if magic != PACK_MAGIC || len != PACK_PAYLOAD.len() {
             return Err(not_a_pack());
         }
@@ -411,8 +412,9 @@ impl<'a> Stream<'a> {
         if !self.exact(&mut fixed)? {
             return Ok(None);
         }
-        let magic = u32::from_le_bytes(fixed[..4].try_into().expect("4 bytes"));
-        let len = u32::from_le_bytes(fixed[4..].try_into().expect("4 bytes"));
+        let [m0, m1, m2, m3, l0, l1, l2, l3] = fixed;
+        let magic = u32::from_le_bytes([m0, m1, m2, m3]);
+        let len = u32::from_le_bytes([l0, l1, l2, l3]);
         if magic != OBJECT_MAGIC || len > 64 {
             return Err(bad(index, "it has no object header"));
         }

@@ -161,8 +161,17 @@ impl Runner {
             ))
         })?;
         let stdin = child.stdin.take();
-        let mut stdout = child.stdout.take().expect("piped");
-        let mut stderr = child.stderr.take().expect("piped");
+        let (Some(mut stdout), Some(mut stderr)) = (child.stdout.take(), child.stderr.take())
+        else {
+            // Both were asked for as pipes: only a broken spawn lacks one.
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(Error::refused(format!(
+                "{}: could not read the output of '{}'",
+                dest.text,
+                program.to_string_lossy()
+            )));
+        };
         let (fed, out, err) = std::thread::scope(|s| {
             let feeder = s.spawn(move || match (feed, stdin) {
                 (Some(feed), Some(mut stdin)) => {
