@@ -1,4 +1,7 @@
-//! Arguments that several commands take, defined once.
+//! Arguments that several commands take, defined once, and the colon
+//! groups' space form (`rel releases info`), which `rel serve` parses too.
+
+use std::ffi::OsString;
 
 use clap::{Args, ValueEnum};
 
@@ -35,4 +38,46 @@ pub fn key(text: &str) -> Result<String, crate::error::Error> {
 /// A `KEY=VALUE` argument, checked as the command line is parsed.
 pub fn assignment(text: &str) -> Result<(String, String), crate::error::Error> {
     parse_assignment(text)
+}
+
+/// Groups whose space form (`releases info`) means the colon form.
+const GROUPS: [(&str, &[&str]); 3] = [
+    ("releases", &["info", "output", "retry"]),
+    ("config", &["get", "set", "unset"]),
+    ("addons", &["add", "remove", "upgrade", "downgrade"]),
+];
+
+/// Where the command's name is: after the global options.
+pub fn command_index(args: &[OsString]) -> usize {
+    let mut i = 1;
+    while i < args.len() {
+        let a = args[i].to_string_lossy();
+        if a == "-C" || a == "--lock-timeout" {
+            i += 2;
+            continue;
+        }
+        if a.starts_with('-') {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    i
+}
+
+/// Rewrites `rel releases info v3` as `rel releases:info v3`.
+pub fn normalize_args(mut args: Vec<OsString>) -> Vec<OsString> {
+    let i = command_index(&args);
+    if i + 1 < args.len() {
+        let group = args[i].to_string_lossy().into_owned();
+        let sub = args[i + 1].to_string_lossy().into_owned();
+        if GROUPS
+            .iter()
+            .any(|(g, subs)| *g == group && subs.contains(&sub.as_str()))
+        {
+            args[i] = OsString::from(format!("{group}:{sub}"));
+            args.remove(i + 1);
+        }
+    }
+    args
 }

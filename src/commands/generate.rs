@@ -1,5 +1,5 @@
 //! `rel generate man|completions DIR`: the man pages and shell completions,
-//! generated from the clap definitions ([`crate::cli::command`]) plus the
+//! generated from the clap definitions ([`crate::commands::command`]) plus the
 //! hand-written roff in `src/man/`, so what ships cannot drift from what the
 //! binary accepts. The checked-in `man/` and `completions/` are this
 //! command's output; a test fails when they are stale.
@@ -151,8 +151,8 @@ fn extra(command: &str) -> &'static str {
 }
 
 /// Every man page: (file name, content).
-pub fn man_pages() -> Result<Vec<(String, Vec<u8>)>> {
-    let mut root = crate::cli::command().disable_help_subcommand(true);
+pub fn man_pages(root: clap::Command) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut root = root.disable_help_subcommand(true);
     root.build();
     let version = root.get_version().unwrap_or_default().to_string();
     let source = format!("rel {version}");
@@ -463,8 +463,8 @@ const MARKER: clap::ValueHint = clap::ValueHint::Hostname;
 
 /// The command as completions see it: no `help` subcommand, and the
 /// revision arguments marked.
-fn completion_command() -> Result<clap::Command> {
-    let mut cmd = crate::cli::command().disable_help_subcommand(true);
+fn completion_command(root: clap::Command) -> Result<clap::Command> {
+    let mut cmd = root.disable_help_subcommand(true);
     cmd.build();
     let marked_already = cmd
         .get_subcommands()
@@ -520,8 +520,8 @@ fn completion_command() -> Result<clap::Command> {
 }
 
 /// Every completion script: (file name, content).
-pub fn completions() -> Result<Vec<(String, Vec<u8>)>> {
-    let mut cmd = completion_command()?;
+pub fn completions(root: clap::Command) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut cmd = completion_command(root)?;
     let render = |shell: Shell, cmd: &mut clap::Command| -> Result<String> {
         let mut script = Vec::new();
         clap_complete::generate(shell, cmd, "rel", &mut script);
@@ -706,11 +706,13 @@ fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
     Ok(())
 }
 
-pub fn run(ctx: &Ctx, args: GenerateArgs) -> Result<ExitCode> {
+/// Writes the pages or scripts of `root`, rel's command (passed in: the
+/// command table lists this module, so it does not look the table up).
+pub fn run(ctx: &Ctx, args: GenerateArgs, root: clap::Command) -> Result<ExitCode> {
     let start = ctx.start_dir()?;
     let (dir, files, what) = match &args.what {
-        What::Man { dir } => (start.join(dir), man_pages()?, "man pages"),
-        What::Completions { dir } => (start.join(dir), completions()?, "completion scripts"),
+        What::Man { dir } => (start.join(dir), man_pages(root)?, "man pages"),
+        What::Completions { dir } => (start.join(dir), completions(root)?, "completion scripts"),
     };
     write_all(&dir, &files)?;
     ctx.status(format!("Wrote {} {what} to {}", files.len(), dir.display()));

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::{Args, Parser};
+use clap::Args;
 
+use crate::cli::args::normalize_args;
 use crate::cli::ctx::Ctx;
 use crate::cli::render;
-use crate::cli::{Cli, Command};
 use crate::transport::ssh::split_words;
 
 #[derive(Debug, Args)]
@@ -25,28 +25,28 @@ pub struct ServeArgs {
     pub dirs: Vec<PathBuf>,
 }
 
-/// Whether a parsed command may run under `rel serve`: what push needs,
-/// and what only reads.
-fn allowed(command: &Command) -> bool {
-    matches!(
-        command,
-        Command::ShowRelease(_)
-            | Command::MissingObjects(_)
-            | Command::ReceivePack(_)
-            | Command::WriteConfig(_)
-            | Command::WriteRelease(_)
-            | Command::Activate(_)
-            | Command::Releases(_)
-            | Command::ReleasesInfo(_)
-            | Command::Status(_)
-            | Command::RevParse(_)
-            | Command::ListObjects(_)
-    )
-}
+/// The commands that may run under `rel serve`: what push needs, and what
+/// only reads.
+const SERVED: [&str; 11] = [
+    "show-release",
+    "missing-objects",
+    "receive-pack",
+    "write-config",
+    "write-release",
+    "activate",
+    "releases",
+    "releases:info",
+    "status",
+    "rev-parse",
+    "list-objects",
+];
 
-pub fn run(_ctx: &Ctx, args: ServeArgs) -> Result<ExitCode> {
+/// Serves the request in `SSH_ORIGINAL_COMMAND`, parsed by `root`, rel's
+/// command (passed in: the command table lists this module, so it does not
+/// look the table up).
+pub fn run(_ctx: &Ctx, args: ServeArgs, root: clap::Command) -> Result<ExitCode> {
     let request = std::env::var("SSH_ORIGINAL_COMMAND").unwrap_or_default();
-    match check(&request, &args.dirs) {
+    match check(&request, &args.dirs, root) {
         Ok(argv) => {
             let me = std::env::current_exe().context("could not find the rel binary that runs")?;
             let err = std::process::Command::new(me)
@@ -67,7 +67,7 @@ pub fn run(_ctx: &Ctx, args: ServeArgs) -> Result<ExitCode> {
 }
 
 /// The arguments to run for `request`, or why it is refused.
-fn check(request: &str, dirs: &[PathBuf]) -> Result<Vec<String>, String> {
+fn check(request: &str, dirs: &[PathBuf], root: clap::Command) -> Result<Vec<String>, String> {
     const FORM: &str = "only 'rel -C PATH COMMAND ARGS' is served";
     if request.trim().is_empty() {
         return Err(format!("no command was given; {FORM}"));
@@ -94,17 +94,20 @@ fn check(request: &str, dirs: &[PathBuf]) -> Result<Vec<String>, String> {
         .to_string();
     let mut argv = vec!["rel".to_string(), "-C".to_string(), canonical.clone()];
     argv.extend(words[3..].iter().cloned());
-    let argv = crate::cli::normalize_args(argv.into_iter().map(Into::into).collect());
-    let cli = Cli::try_parse_from(&argv).map_err(|e| {
+    let argv = normalize_args(argv.into_iter().map(Into::into).collect());
+    let matches = root.try_get_matches_from(&argv).map_err(|e| {
         let text = e.to_string();
         let first = text.lines().next().unwrap_or("").trim();
         first.strip_prefix("error: ").unwrap_or(first).to_string()
     })?;
-    if cli.chdir.as_deref() != Some(Path::new(&canonical)) {
+    if matches.get_one::<PathBuf>("chdir").map(PathBuf::as_path) != Some(Path::new(&canonical)) {
         return Err(format!("{FORM}, with one -C"));
     }
     let name = words.get(3).map(String::as_str).unwrap_or("");
-    if !allowed(&cli.command) {
+    if !matches
+        .subcommand_name()
+        .is_some_and(|name| SERVED.contains(&name))
+    {
         return Err(format!(
             "'{name}' is not served; a deploy key may run only what rel push needs (show-release, missing-objects, receive-pack, write-config, write-release, activate) and what only reads (releases, releases:info, status, rev-parse, list-objects)"
         ));
@@ -114,4 +117,17 @@ fn check(request: &str, dirs: &[PathBuf]) -> Result<Vec<String>, String> {
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_served_command_is_a_command() {
+        let root = crate::commands::command();
+        for name in SERVED {
+            assert!(root.find_subcommand(name).is_some(), "{name}");
+        }
+    }
 }
