@@ -719,7 +719,7 @@ impl Store {
     /// that may be in a pack whose index is damaged is not taken for gone:
     /// reading the slug then names the damaged index.
     pub fn slug_present(&self, slug: &Id) -> bool {
-        !matches!(self.locate(slug), Err(Error::MissingObject(_)))
+        !matches!(self.locate(slug), Err(Error::Missing { .. }))
     }
 
     /// The store checkout of `slug`, materialised if it is not there yet,

@@ -43,8 +43,9 @@ pub enum Error {
     /// A pack or pack index that fails its checks: named, with what is wrong.
     #[error("'{path}' is damaged: {detail}; run 'rel fsck' to see the damage")]
     DamagedPack { path: PathBuf, detail: String },
-    #[error("no object {0} in the store; check the id, or run 'rel fsck' if a release names it")]
-    MissingObject(Id),
+    /// An object that no pack and no loose file holds.
+    #[error("no object {id} in the store; check the id, or run 'rel fsck' if a release names it")]
+    Missing { id: Id },
     #[error(
         "unknown revision '{0}'; name a release as vN, N, current or current~K (see 'rel releases')"
     )]

@@ -1,6 +1,6 @@
 //! The object database: one lookup over the store's objects, wherever they
 //! live, loose (`objects/ab/cdef…`, see [`loose`]) or packed
-//! (`objects/pack/`, see [`pack`]), each in the encoding of [`format`].
+//! (`objects/pack/`, see [`pack`]), each in the encoding of [`format`](mod@format).
 //!
 //! A lookup checks the packs' indexes, then the loose objects; one that
 //! finds nothing lists `objects/pack/` again once before saying the object
@@ -9,6 +9,20 @@
 //! pending pack with [`Store::begin_pack`]: its small objects go there, and
 //! the pack is published before anything names them ([`Store::end_pack`],
 //! or at the latest the sync before a manifest).
+//!
+//! The rest of rel uses only this module's API, never an object's path:
+//! look up ([`Store::locate`], [`Store::has_object`]), read verified
+//! ([`Store::open_object`], [`Store::read_whole`], [`Store::verify`]),
+//! list ([`Store::all_objects`]), write ([`write`](mod@write), [`staging`]), delete
+//! ([`Store::delete_loose`], [`repack`]) and measure
+//! ([`Store::object_usage`]). Layout:
+//! - [`format`](mod@format): the encoding of one object, pure; [`reader`]: its
+//!   verifying streaming read;
+//! - [`loose`], [`pack`]: the two back ends; [`repack`]: rewriting packs;
+//! - [`write`](mod@write): storing bytes, streams and files; [`staging`]: objects held
+//!   until their input is accepted;
+//! - [`durable`]: what to sync before a manifest names it; [`known`]: the
+//!   existence cache and freshening for gc's grace period.
 
 pub mod durable;
 pub mod format;
@@ -167,7 +181,7 @@ impl Store {
                 entry,
             });
         }
-        Err(set.broken_error().unwrap_or(Error::MissingObject(*id)))
+        Err(set.broken_error().unwrap_or(Error::Missing { id: *id }))
     }
 
     pub fn has_object(&self, id: &Id) -> bool {
@@ -222,7 +236,7 @@ impl Store {
             Location::Loose(path) => match std::fs::File::open(path) {
                 Ok(f) => Ok(Box::new(f)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    Err(Error::MissingObject(*id))
+                    Err(Error::Missing { id: *id })
                 }
                 Err(e) => Err(crate::error::io_at("read", path)(e)),
             },
@@ -241,9 +255,9 @@ impl Store {
         match self.locate(id)? {
             Location::Packed { pack, entry } => packed(&pack, entry),
             Location::Loose(_) => match loose() {
-                Err(Error::MissingObject(_)) => match self.relist_packs()?.find(id) {
+                Err(Error::Missing { .. }) => match self.relist_packs()?.find(id) {
                     Some((pack, entry)) => packed(pack, entry),
-                    None => Err(Error::MissingObject(*id)),
+                    None => Err(Error::Missing { id: *id }),
                 },
                 r => r,
             },
@@ -289,7 +303,7 @@ impl Store {
         // A packed object occupies its entry's bytes in the pack.
         match self.locate(id) {
             Ok(at) => Ok(at.disk_size()),
-            Err(Error::MissingObject(_)) => Err(Error::refused(format!(
+            Err(Error::Missing { .. }) => Err(Error::refused(format!(
                 "object {id} is missing from the store; run 'rel fsck' to list what else is"
             ))),
             Err(e) => Err(e),

@@ -257,7 +257,7 @@ fn check_complete(
             Some(bytes) => Tree::decode(bytes, &id)?,
             None => match store.read_tree(&id) {
                 Ok(tree) => tree,
-                Err(Error::MissingObject(_)) => return Err(incomplete("tree", &id)),
+                Err(Error::Missing { .. }) => return Err(incomplete("tree", &id)),
                 Err(e) => return Err(e),
             },
         };

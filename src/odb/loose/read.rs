@@ -15,7 +15,9 @@ impl Store {
         let path = self.object_path(id);
         let file = match File::open(&path) {
             Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Error::MissingObject(*id)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(Error::Missing { id: *id });
+            }
             Err(e) => return Err(io_at("read", &path)(e)),
         };
         ObjectReader::start(*id, path, None, Box::new(file), None)
@@ -26,7 +28,9 @@ impl Store {
         let path = self.object_path(id);
         let mut file = match File::open(&path) {
             Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Error::MissingObject(*id)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(Error::Missing { id: *id });
+            }
             Err(e) => return Err(io_at("read", &path)(e)),
         };
         read_header(&mut file, id)
@@ -42,7 +46,9 @@ impl Store {
         let path = self.object_path(id);
         let file = match fs::read(&path) {
             Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Error::MissingObject(*id)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(Error::Missing { id: *id });
+            }
             Err(e) => return Err(io_at("read", &path)(e)),
         };
         decode(id, &file)
