@@ -2,13 +2,45 @@
 # benches/compare.sh — time rel beside the tools a user would otherwise use to
 # keep and switch releases, on the same real trees, in the same run.
 #
-#   benches/compare.sh            # from a fresh clone; ~15 min, ~40 GB scratch
+#   benches/compare.sh            # from a fresh clone; ~25 min, ~40 GB scratch
+#   CASES="push1" RUNS=1 benches/compare.sh     # one case, quickly
+#
+# The cases (CASES, in this order), each with its targets:
+#   cold       node-app cold deploy vs tar | zstd -3 -T0, then extract
+#              (rel/tar+zstd ≤ 1.0, goal 0.8), beside git, ostree, the same
+#              followed by sync, and two tar -x at once (the file system's floor)
+#   files      files under .releases/ outside checkouts after a cold deploy
+#              of node-app (≤ 100)
+#   redeploy   node-app redeploy, 1 file changed, vs a stat walk of the tree
+#              plus cp -al of the previous checkout (≤ 1.2) and vs rsync -a
+#              --link-dest (ahead of it: < 1.0; the earlier target 0.3)
+#   unchanged  node-app redeploy, nothing changed, vs git add + commit (≤ 1.0)
+#   big        big-file deploy vs tar | zstd (≤ 0.6)
+#   many       100,000 small files, cold deploy vs tar | zstd (≤ 1.3, goal 1.0)
+#   history    rollback, config:set, releases at HISTORY releases (≤ 20 ms)
+#   scale      one-file redeploy, unchanged redeploy and rollback in a store
+#              of SCALE (1,000) real one-file deploys vs one of 10 (≤ 1.2 ×),
+#              of a 1,716-file tree cut from node-app (1,000 deploys of
+#              node-app itself would take 10 minutes or more)
+#   push       rel push of node-app to an empty store over ssh, vs tar -c |
+#              zstd -T0 | ssh 'zstd -d | tar -x; sync' (≤ 1.0)
+#   push1      rel push after one file changed vs rsync -a --link-dest over the
+#              same ssh (≤ 0.3), and the bytes rel writes to ssh (counted by a
+#              wrapper on each connection's stdin) vs 2 × the changed blob plus
+#              the changed trees, as stored (≤ 1.0)
+#   size       store after 20 deploys, 3 files changed each, vs 20 tarballs
+#              (≤ 0.3) and git after git gc (≤ 1.5, goal 1.0); also a store at
+#              each zstd level of SIZE_LEVELS, with its 20 deploys' time
+# Peak RSS ≤ 64 MB is checked on rel's rows of cold, big and many.
+# The push cases start an sshd of their own on 127.0.0.1, on a free port, with
+# throwaway keys (apt-get installs openssh-server if missing), and stop it at
+# exit.
 #
 # What it does:
 #   1. builds rel (cargo build --release --locked) and copies the binary into
 #      the scratch dir, so a rebuild during the run changes nothing;
 #   2. installs missing tools (hyperfine is not needed; zstd, git, rsync,
-#      ostree, time) with ../shared/bench/setup.sh, else apt-get;
+#      ostree, time, openssh) with ../shared/bench/setup.sh, else apt-get;
 #   3. builds the pinned corpus with ../shared/bench/make-corpus.sh into
 #      $CORPUS (default /tmp/relcorpus) unless it is there (needs npm, python3);
 #   4. runs every case below, rel and its anchors alternately (round robin,
@@ -16,9 +48,10 @@
 #      machine falls on all of them alike; warm-up round first, not counted;
 #   5. prints a markdown table of medians: wall and CPU (user+sys) time, the
 #      ratios rel/anchor, peak RSS (/usr/bin/time -f %M: the largest process
-#      of a pipeline), with the machine, its load and the tools' versions; and
-#      writes it to benches/results/latest.md, the raw medians (JSON lines) to
-#      benches/results/latest.jsonl.
+#      of a pipeline), each target's status on the row it is measured against
+#      ("1.12 ≤ 1.0: missed by 12%") and again in a table of targets below,
+#      with the machine, its load and the tools' versions; and writes it to
+#      $RESULTS/latest.md, the raw medians (JSON lines) to $RESULTS/latest.jsonl.
 #
 # Before every timed run (untimed): the command's inputs are re-read (this
 # machine's DAMON pages out file cache idle for ~60 s) and `sync` flushes
@@ -27,10 +60,13 @@
 # freed in the last 60-300 s, so creating many files right after deleting many
 # is several times slower. The trash is deleted at the end.
 #
-# Environment: CORPUS, WORK (default /tmp/relbench-compare), RUNS (timed runs
-# of each case, default 5), RUNS_BIG (big-file, default 3), RUNS_SMALL
-# (rollback/config:set/releases, default 15), CASES (space-separated subset of
-# "cold redeploy unchanged big many history size"), HISTORY (default "10 1000 10000").
+# Environment: CORPUS, WORK (default /tmp/relbench-compare), RESULTS (default
+# benches/results), RUNS (timed runs of each case, default 5), RUNS_BIG
+# (big-file and 100,000 files, default 3), RUNS_SMALL (the millisecond
+# commands: history and scale's rollback, default 15), CASES (space-separated
+# subset of the cases above), HISTORY (default "10 1000 10000"), SCALE
+# (default 1000), SIZE_LEVELS (zstd levels to compare in size, default "3";
+# empty for none).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -39,14 +75,18 @@ BENCH=${BENCH:-$REPO/../shared/bench}
 CORPUS=${CORPUS:-/tmp/relcorpus}
 WORK=${WORK:-/tmp/relbench-compare}
 export RUNS=${RUNS:-5} RUNS_BIG=${RUNS_BIG:-3} RUNS_SMALL=${RUNS_SMALL:-15}
-export CASES=${CASES:-"cold redeploy unchanged big many history size"}
-export HISTORY=${HISTORY:-"10 1000 10000"}
-RESULTS=$HERE/results
+export CASES=${CASES:-"cold files redeploy unchanged big many history scale push push1 size"}
+export HISTORY=${HISTORY:-"10 1000 10000"} SIZE_LEVELS=${SIZE_LEVELS-"3"} SCALE=${SCALE:-1000}
+RESULTS=${RESULTS:-$HERE/results}
 
 # ---- tools -------------------------------------------------------------------
 missing=()
 for t in zstd git rsync ostree tar python3; do command -v "$t" >/dev/null || missing+=("$t"); done
 [[ -x /usr/bin/time ]] || missing+=(time)
+if [[ " $CASES " == *" push"* ]]; then
+  [[ -x /usr/sbin/sshd ]] || missing+=(openssh-server)
+  command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+fi
 if ((${#missing[@]})); then
   echo "compare.sh: installing ${missing[*]}" >&2
   if [[ -r $BENCH/setup.sh ]] && bash "$BENCH/setup.sh" >&2; then
@@ -54,13 +94,19 @@ if ((${#missing[@]})); then
   else
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q >&2 || true
-    for p in zstd git rsync time ostree; do apt-get install -y -q "$p" >&2 || true; done
+    for p in zstd git rsync time ostree openssh-server openssh-client; do
+      apt-get install -y -q "$p" >&2 || true
+    done
   fi
 fi
 for t in zstd git rsync tar python3; do
   command -v "$t" >/dev/null || { echo "compare.sh: $t is required" >&2; exit 1; }
 done
 [[ -x /usr/bin/time ]] || { echo "compare.sh: /usr/bin/time (package time) is required" >&2; exit 1; }
+if [[ " $CASES " == *" push"* ]]; then
+  [[ -x /usr/sbin/sshd ]] && command -v ssh-keygen >/dev/null ||
+    { echo "compare.sh: the push cases need OpenSSH (packages openssh-server, openssh-client)" >&2; exit 1; }
+fi
 
 # ---- rel ---------------------------------------------------------------------
 (cd "$REPO" && cargo build --release --locked -q)
@@ -91,12 +137,14 @@ AVAIL=$(df -B1 --output=avail "$WORK" | tail -1)
 
 export CORPUS WORK RESULTS
 python3 - <<'PY'
-import json, os, shlex, shutil, signal, statistics, subprocess, sys, time
+import json, os, shlex, shutil, signal, socket, statistics, subprocess, sys, time
 
 CORPUS, WORK, RESULTS = os.environ["CORPUS"], os.environ["WORK"], os.environ["RESULTS"]
 RUNS, RUNS_BIG, RUNS_SMALL = (int(os.environ[k]) for k in ("RUNS", "RUNS_BIG", "RUNS_SMALL"))
 CASES = os.environ["CASES"].split()
 HISTORY = [int(n) for n in os.environ["HISTORY"].split()]
+SIZE_LEVELS = os.environ["SIZE_LEVELS"].split()
+SCALE = int(os.environ["SCALE"])
 REL = f"{WORK}/bin/rel"
 NODE, BIG = f"{CORPUS}/node-app", f"{CORPUS}/big-file"
 TRASH = f"{WORK}/trash"
@@ -158,10 +206,48 @@ def timed(cmd, n):
     return wall, ru.ru_utime + ru.ru_stime, rss
 
 records = []
+summary = []   # every target: (title, what, status text, met)
 counter = [0]
 
-def case(name, title, rows, runs, warmup=1, target=None):
-    """rows: list of (tool, label, prepare, cmd). Round robin over the rows."""
+def status(value, bound, goal=None, fmt="{:.2f}", unit=""):
+    """'1.12 ≤ 1.0: missed by 12%', with the goal's verdict after it."""
+    bf = "{:.1f}" if fmt == "{:.2f}" else "{:g}"
+    def verdict(b):
+        if value <= b:
+            return "met"
+        if value >= 2 * b:
+            return f"missed, {value / b:.1f} × the bound"
+        return f"missed by {(value / b - 1) * 100:.0f}%"
+    s = f"{fmt.format(value)}{unit} ≤ {bf.format(bound)}{unit}: {verdict(bound)}"
+    if goal is not None:
+        s += f" (goal ≤ {bf.format(goal)}{unit}: {verdict(goal)})"
+    return s, value <= bound
+
+def ratio(num, den, bound, goal=None, on=None, what=None, key="wall"):
+    """A target on num/den (medians of key), shown on row `on` (default den)."""
+    return {"on": on or den, "what": what or f"{num}/{den}",
+            "value": lambda R: R[num][key] / R[den][key], "bound": bound, "goal": goal}
+
+def limit(tool, key, bound, what=None):
+    """A target on one row's own figure: wall in ms or peak RSS in MB."""
+    if key == "rss_kb":
+        return {"on": tool, "what": what or f"peak RSS of {tool}", "value": lambda R: R[tool]["rss_kb"] / 1024,
+                "bound": bound, "fmt": "{:.1f}", "unit": " MB"}
+    return {"on": tool, "what": what or "wall", "value": lambda R: R[tool][key] * 1000,
+            "bound": bound, "fmt": "{:.1f}", "unit": " ms"}
+
+def judge(title, recs, targets):
+    """Attaches each target's status to its row and to the summary."""
+    R = {r["tool"]: r for r in recs}
+    for t in targets or []:
+        text, met = status(t["value"](R), t["bound"], t.get("goal"), t.get("fmt", "{:.2f}"), t.get("unit", ""))
+        R[t["on"]].setdefault("targets", []).append(f"{t['what']} {text}")
+        summary.append((title, t["what"], text, met))
+
+def case(name, title, rows, runs, warmup=1, targets=None, base="rel", vs=None):
+    """rows: list of (tool, label, prepare, cmd). Round robin over the rows.
+    The ratio column is base/row for every other row, or row/vs[row] for the
+    rows in vs (variants of rel beside the same anchor)."""
     print(f"=== {title}", file=sys.stderr)
     res = {r[0]: {"wall": [], "cpu": [], "rss": []} for r in rows}
     for rnd in range(warmup + runs):
@@ -173,14 +259,26 @@ def case(name, title, rows, runs, warmup=1, target=None):
             if rnd >= warmup:
                 res[tool]["wall"].append(w); res[tool]["cpu"].append(c); res[tool]["rss"].append(m)
             print(f"  {tool:10} {w:8.3f}s wall {c:8.3f}s cpu {m/1024:7.1f} MB", file=sys.stderr)
+    recs = []
     for tool, label, prep, cmd in rows:
         r = res[tool]
         rec = {"case": name, "title": title, "tool": tool, "label": label, "cmd": cmd,
                "runs": runs, "wall": round(statistics.median(r["wall"]), 4),
                "cpu": round(statistics.median(r["cpu"]), 4), "rss_kb": max(r["rss"]),
-               "walls": [round(x, 4) for x in r["wall"]], "target": target}
-        records.append(rec)
+               "walls": [round(x, 4) for x in r["wall"]], "base": base,
+               "vs": (vs or {}).get(tool)}
+        recs.append(rec)
+    judge(title, recs, targets)
+    records.extend(recs)
     emit()
+
+def fact(name, title, tool, label, text, ratio_text="", **extra):
+    """A row that is a figure, not a timing (sizes, counts, bytes)."""
+    rec = {"case": name, "title": title, "tool": tool, "label": label, "text": text,
+           "ratio": ratio_text}
+    rec.update(extra)
+    records.append(rec)
+    return rec
 
 def mutate(path):
     return f"printf 'rel-bench change %s\\n' \"$(date +%s%N)\" >> {q(path)}"
@@ -228,7 +326,8 @@ def emit():
         f.write(json.dumps({"machine": info}) + "\n")
         for r in records:
             f.write(json.dumps({k: v for k, v in r.items()
-                                if k not in ("walls", "title", "target") and v is not None}) + "\n")
+                                if k not in ("walls", "title", "base", "vs", "text", "ratio")
+                                and v is not None}) + "\n")
     with open(f"{RESULTS}/latest.md", "w") as f:
         f.write(table())
 
@@ -240,32 +339,38 @@ def table():
                  f"{m['load_start'][0]:.2f} at the start, {m.get('load_end', os.getloadavg())[0]:.2f} at the end. "
                  + ", ".join(v for v in m["tools"].values()) + ".")
     lines.append("")
-    lines.append("| case | tool | wall (median) | CPU user+sys | peak RSS | rel/tool wall | rel/tool CPU | target |")
+    lines.append("| case | tool | wall (median) | CPU user+sys | peak RSS | rel/tool wall | rel/tool CPU | target: status |")
     lines.append("|---|---|---:|---:|---:|---:|---:|---|")
     cell = lambda s: s.replace("|", "\\|")
     by_case = {}
     for r in records:
         by_case.setdefault((r["case"], r["title"]), []).append(r)
     for (name, title), rows in by_case.items():
-        rel = next((r for r in rows if r["tool"] == "rel"), None)
-        heroku = next((r for r in rows if r["tool"] == "heroku"), None)
+        tools = {r["tool"]: r for r in rows}
         for r in rows:
-            if "store_bytes" in r:
-                ratio = ""
-                if rel and r is not rel and rel.get("store_bytes"):
-                    ratio = f"{rel['store_bytes'] / r['store_bytes']:.2f}"
-                lines.append(f"| {cell(title)} | {cell(r['label'])} | {r['store_bytes']/1e6:.1f} MB on disk | | | {ratio} | | {r.get('target') or ''} |")
+            tg = cell("; ".join(r.get("targets", [])))
+            if "text" in r:
+                lines.append(f"| {cell(title)} | {cell(r['label'])} | {r['text']} | | | {r['ratio']} | | {tg} |")
                 continue
             rw = rc = ""
-            if r["tool"].startswith("rel-") and heroku:
-                # A variant of rel (tar input): its own ratio to the same anchor.
-                rw = f"{r['wall'] / heroku['wall']:.2f} (vs tar+zstd)"
-                rc = f"{r['cpu'] / heroku['cpu']:.2f}"
-            elif rel and not r["tool"].startswith("rel"):
-                rw = f"{rel['wall'] / r['wall']:.2f}"
-                rc = f"{rel['cpu'] / r['cpu']:.2f}"
+            base = tools.get(r.get("base"))
+            if r.get("vs") in tools:
+                a = tools[r["vs"]]
+                rw = f"{r['wall'] / a['wall']:.2f} (vs {a['tool']})"
+                rc = f"{r['cpu'] / a['cpu']:.2f}"
+            elif base and r is not base:
+                rw = f"{base['wall'] / r['wall']:.2f}"
+                rc = f"{base['cpu'] / r['cpu']:.2f}"
             lines.append(f"| {cell(title)} | {cell(r['label'])} | {fmt_t(r['wall'])} | {fmt_t(r['cpu'])} | "
-                         f"{r['rss_kb']/1024:.1f} MB | {rw} | {rc} | {r.get('target') or ''} |")
+                         f"{r['rss_kb']/1024:.1f} MB | {rw} | {rc} | {tg} |")
+    if summary:
+        lines.append("")
+        lines.append("Targets, from this run:")
+        lines.append("")
+        lines.append("| case | target | measured: status |")
+        lines.append("|---|---|---|")
+        for title, what, text, met in summary:
+            lines.append(f"| {cell(title)} | {cell(what)} | {cell(text) if met else '**' + cell(text) + '**'} |")
     return "\n".join(lines) + "\n"
 
 def rel_app(path, tree=None):
@@ -274,6 +379,52 @@ def rel_app(path, tree=None):
     if tree:
         s += f" && {q(REL)} -q -C {q(path)} deploy {q(tree)}"
     return s
+
+sshd = []
+
+def start_sshd():
+    """An sshd of the bench's own on 127.0.0.1 and a free port, with
+    throwaway keys (stopped at exit); returns the path of an ssh command
+    for it, beside which SSH-count also counts the bytes of its stdin."""
+    d = f"{WORK}/sshd"
+    sh(f"{discard(d)} ; mkdir -m 700 {q(d)} && for k in host key; do "
+       f"ssh-keygen -q -t ed25519 -N '' -f {q(d)}/$k; done && cp {q(d)}/key.pub {q(d)}/authorized_keys")
+    os.makedirs("/run/sshd", exist_ok=True)
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        port = so.getsockname()[1]
+    with open(f"{d}/sshd_config", "w") as f:
+        f.write(f"Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host\nAuthorizedKeysFile {d}/authorized_keys\n"
+                "PidFile none\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
+                "StrictModes no\nPermitRootLogin prohibit-password\nLogLevel ERROR\n")
+    p = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", f"{d}/sshd_config"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=open(f"{d}/log", "w"))
+    sshd.append(p)
+    deadline = time.time() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if p.poll() is not None or time.time() > deadline:
+                sys.exit(f"compare.sh: sshd did not start: {open(d + '/log').read()}")
+            time.sleep(0.05)
+    opts = (f"ssh -F /dev/null -p {port} -i {d}/key -o IdentitiesOnly=yes -o BatchMode=yes "
+            "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR")
+    ssh = f"{WORK}/bin/bench-ssh"
+    with open(ssh, "w") as f:
+        f.write(f'#!/bin/sh\nexec {opts} "$@"\n')
+    with open(f"{ssh}-count", "w") as f:
+        f.write(f'#!/bin/sh\ndd bs=65536 2>>"$SSH_COUNT" | {opts} "$@"\n')
+    os.chmod(ssh, 0o755)
+    os.chmod(f"{ssh}-count", 0o755)
+    sh(f"{ssh} 127.0.0.1 true")
+    return ssh
+
+def stop_sshd():
+    for p in sshd:
+        p.terminate()
+        p.wait()
 
 def main():
     os.makedirs(TRASH, exist_ok=True)
@@ -315,11 +466,32 @@ def main():
                          f"ostree --repo={W}/ostree init --mode=bare-user && ostree --repo={W}/ostree "
                          f"commit -b app --tree=dir={q(NODE)} >/dev/null && ostree --repo={W}/ostree "
                          f"checkout -U -H app {W}/ox"))
-        case("cold", "node-app cold deploy", rows, RUNS,
-             target="rel/heroku ≤ 1.0 (goal 0.8)")
+        case("cold", "node-app cold deploy", rows, RUNS, vs={"rel-tar": "heroku"},
+             targets=[ratio("rel", "heroku", 1.0, 0.8), limit("rel", "rss_kb", 64),
+                      limit("rel-tar", "rss_kb", 64)])
+
+    if "files" in CASES:
+        # What a cold deploy leaves in the store for the file system to
+        # hold: every file under .releases/ but the checkouts.
+        F = f"{W}/files"
+        sh(rel_app(F, NODE))
+        st = f"{F}/.releases"
+        count = lambda expr: int(out(f"find {q(st)} -path {q(st)}/checkouts -prune -o {expr} -print | wc -l"))
+        n = count("! -type d")
+        loose = count("-path '*/objects/??/*' ! -type d")
+        packs = count("-path '*/objects/pack/*' ! -type d")
+        title = "files under .releases/ outside checkouts after a cold deploy of node-app"
+        rec = fact("files", title, "rel", "rel deploy DIR, then find .releases ! -type d (checkouts/ pruned)",
+                   f"{n} files ({loose} loose objects, {packs} pack files, {n - loose - packs} others)",
+                   files=n, loose_objects=loose, pack_files=packs)
+        judge(title, [rec], [{"on": "rel", "what": "files", "value": lambda R: n, "bound": 100, "fmt": "{:.0f}"}])
+        print(f"  {rec['text']}", file=sys.stderr)
+        emit()
 
     if "redeploy" in CASES:
         sh(rel_app(f"{W}/live", NODE) + f" ; {discard(W + '/rs-prev')} ; rsync -a {q(NODE)}/ {W}/rs-prev/")
+        # The floor of a one-file redeploy: learn what changed (a stat of
+        # every file) and make a new checkout of hard links to the last.
         case("redeploy", "node-app redeploy, 1 file changed", [
             ("rel", "rel deploy DIR (new slug, checkout, switch)", f"{mutate(CH)} ; {warm(NODE)}",
              f"{REL} -C {W}/live deploy {NODE}"),
@@ -328,7 +500,11 @@ def main():
             ("rsync-sync", "the same, then sync (durable, as rel's release is)",
              f"{discard(W + '/rs-new2')} ; {mutate(CH)} ; {warm(NODE)}",
              f"rsync -a --link-dest={W}/rs-prev {NODE}/ {W}/rs-new2/ && sync"),
-        ], RUNS, target="rel/rsync ≤ 0.3")
+            ("floor", "stat walk (find -printf '%s %T@') + cp -al PREV",
+             f"{discard(W + '/cp-new')} ; {mutate(CH)} ; {warm(NODE)}",
+             f"find {q(NODE)} -printf '%s %T@\\n' >/dev/null && cp -al {W}/rs-prev {W}/cp-new"),
+        ], RUNS, targets=[ratio("rel", "floor", 1.2),
+                          ratio("rel", "rsync", 1.0, 0.3)])
 
     if "unchanged" in CASES:
         sh(f"[ -d {W}/live ] || {{ {rel_app(W + '/live', NODE)} ; }}")
@@ -339,7 +515,7 @@ def main():
              f"{REL} -C {W}/live deploy {NODE}"),
             ("git", "git add -A && git commit --allow-empty", warm(NODE),
              f"{GIT} -C {W}/git2 --work-tree={q(NODE)} add -A -f && {GIT} -C {W}/git2 commit -q --allow-empty -m x"),
-        ], RUNS, warmup=2, target="rel/git ≤ 1.0")
+        ], RUNS, warmup=2, targets=[ratio("rel", "git", 1.0)])
 
     if "big" in CASES:
         # Few files: deleting the previous output is harmless here.
@@ -354,7 +530,7 @@ def main():
              f"rm -rf {W}/big2.tar.zst {W}/bx2 ; {warm(BIG)}",
              f"tar -C {q(BIG)} -cf - . | zstd -3 -T0 -q -o {W}/big2.tar.zst && mkdir {W}/bx2 && "
              f"zstd -dc {W}/big2.tar.zst | tar -xf - -C {W}/bx2 && sync"),
-        ], RUNS_BIG, target="rel/heroku ≤ 0.6; RSS ≤ 64 MB")
+        ], RUNS_BIG, targets=[ratio("rel", "heroku", 0.6), limit("rel", "rss_kb", 64)])
         sh(f"rm -rf {W}/big {W}/big.tar.zst {W}/bx {W}/big2.tar.zst {W}/bx2")
 
     if "many" in CASES:
@@ -375,7 +551,7 @@ def main():
              discard(f"{W}/many.tar.zst", f"{W}/mx") + " ; " + warm(MANY),
              f"tar -C {q(MANY)} -cf - . | zstd -3 -T0 -q -o {W}/many.tar.zst && mkdir {W}/mx && "
              f"zstd -dc {W}/many.tar.zst | tar -xf - -C {W}/mx"),
-        ], RUNS_BIG, target="RSS ≤ 64 MB")
+        ], RUNS_BIG, targets=[ratio("rel", "heroku", 1.3, 1.0), limit("rel", "rss_kb", 64)])
 
     if "history" in CASES:
         H = f"{W}/hist"
@@ -389,11 +565,129 @@ def main():
                 ("rel-rollback", "rel rollback", "", f"{REL} -q -C {H} rollback"),
                 ("rel-config", "rel config:set K=V", "", f"{REL} -q -C {H} config:set BENCH={{n}}"),
                 ("rel-releases", "rel releases", "", f"{REL} -C {H} releases"),
-            ], RUNS_SMALL, warmup=2, target="≤ 20 ms, flat from 10 to 10,000")
+            ], RUNS_SMALL, warmup=2, base=None,
+                targets=[limit("rel-rollback", "wall", 20, "rollback"),
+                         limit("rel-config", "wall", 20, "config:set")])
+
+    if "scale" in CASES:
+        # 1,000 real deploys, one file changed each, where packs accumulate
+        # and consolidate, against the same store after 10. Of a smaller
+        # tree than node-app (4 of its packages, 1,716 files): 1,000
+        # one-file redeploys of node-app take 10 minutes or more here.
+        SM, SF = f"{W}/small", f"{W}/small/node_modules/express/index.js"
+        sh(f"{discard(SM)} ; mkdir -p {SM}/node_modules ; for p in lodash moment axios express; do "
+           f"cp -a {q(NODE)}/node_modules/$p {SM}/node_modules/ ; done")
+        stores = {"rel-1000": (f"{W}/s1000", SCALE), "rel-10": (f"{W}/s10", 10)}
+        for tool, (path, n) in stores.items():
+            t0 = time.perf_counter()
+            sh(rel_app(path, SM) + f" ; for i in $(seq 2 {n}); do {mutate(SF)} ; "
+               f"{q(REL)} -q -C {q(path)} deploy {q(SM)} ; done")
+            packs = int(out(f"ls {q(path)}/.releases/objects/pack | grep -c '[.]pack$'"))
+            loose = int(out(f"find {q(path)}/.releases/objects -path '*/objects/??/*' -type f | wc -l"))
+            print(f"  {n} deploys in {time.perf_counter() - t0:.0f} s: {packs} packs, {loose} loose objects",
+                  file=sys.stderr)
+        p1000, p10 = stores["rel-1000"][0], stores["rel-10"][0]
+        title = f"{SCALE} deploys vs 10 (1,716-file tree)"
+        case("scale", f"{title}: one-file redeploy", [
+            ("rel-1000", f"rel deploy DIR after {SCALE} deploys", f"{mutate(SF)} ; {warm(SM)}",
+             f"{REL} -C {p1000} deploy {SM}"),
+            ("rel-10", "rel deploy DIR after 10 deploys", f"{mutate(SF)} ; {warm(SM)}",
+             f"{REL} -C {p10} deploy {SM}"),
+        ], RUNS, base="rel-1000", targets=[ratio("rel-1000", "rel-10", 1.2)])
+        case("scale", f"{title}: unchanged redeploy", [
+            ("rel-1000", f"rel deploy DIR after {SCALE} deploys",
+             f"{q(REL)} -q -C {p1000} deploy {SM} ; {warm(SM)}", f"{REL} -C {p1000} deploy {SM}"),
+            ("rel-10", "rel deploy DIR after 10 deploys",
+             f"{q(REL)} -q -C {p10} deploy {SM} ; {warm(SM)}", f"{REL} -C {p10} deploy {SM}"),
+        ], RUNS, warmup=2, base="rel-1000", targets=[ratio("rel-1000", "rel-10", 1.2)])
+        case("scale", f"{title}: rollback", [
+            ("rel-1000", f"rel rollback after {SCALE} deploys", "", f"{REL} -C {p1000} rollback"),
+            ("rel-10", "rel rollback after 10 deploys", "", f"{REL} -C {p10} rollback"),
+        ], RUNS_SMALL, warmup=2, base="rel-1000", targets=[ratio("rel-1000", "rel-10", 1.2)])
+
+    if "push" in CASES or "push1" in CASES:
+        SSH = start_sshd()
+        SRC, HOST = f"{W}/psrc", "127.0.0.1"
+        sh(rel_app(SRC, NODE))
+        push = lambda dest, ssh=SSH: (f"{REL} -C {SRC} push {HOST}:{dest} --ssh {ssh} --rel {REL}")
+
+    if "push" in CASES:
+        case("push", "push of node-app to an empty destination over ssh (loopback)", [
+            ("rel", "rel push HOST:DIR (objects, release, checkout, activate)",
+             f"{discard(W + '/pdst')} ; {q(REL)} init -q {W}/pdst ; {warm(SRC + '/.releases/objects')}",
+             push(f"{W}/pdst")),
+            ("tar-ssh", "tar -c | zstd -T0 | ssh HOST 'zstd -d | tar -x; sync'",
+             f"{discard(W + '/ptx')} ; {warm(NODE)}",
+             f"tar -C {q(NODE)} -cf - . | zstd -3 -T0 -q | {SSH} {HOST} "
+             f"'mkdir {W}/ptx && zstd -dq | tar -xf - -C {W}/ptx && sync'"),
+        ], RUNS, targets=[ratio("rel", "tar-ssh", 1.0)])
+
+    if "push1" in CASES:
+        D1, PREV = f"{W}/p1dst", f"{W}/p1prev"
+        sh(f"{discard(D1, PREV)} ; {q(REL)} init -q {D1} ; {push(D1)} ; rsync -a {q(NODE)}/ {PREV}/")
+        title = "push after changing one file, over ssh (loopback)"
+        case("push1", title, [
+            ("rel", "rel push HOST:DIR (a new slug of 1 changed file)",
+             f"{mutate(CH)} ; {q(REL)} -q -C {SRC} deploy {q(NODE)} ; {warm(SRC + '/.releases/objects')}",
+             push(D1)),
+            ("rsync", "rsync -a --link-dest=PREV over the same ssh",
+             f"{discard(W + '/p1new')} ; {mutate(CH)} ; {warm(NODE)}",
+             f"rsync -a -e {SSH} --link-dest={PREV} {q(NODE)}/ {HOST}:{W}/p1new/"),
+        ], RUNS, targets=[ratio("rel", "rsync", 0.3)])
+        # Bytes: one more push, untimed, through an ssh that counts what
+        # rel writes to each connection's standard input.
+        old = out(f"{q(REL)} -C {SRC} rev-parse --slug current")
+        sh(f"{mutate(CH)} ; {q(REL)} -q -C {SRC} deploy {q(NODE)}")
+        new = out(f"{q(REL)} -C {SRC} rev-parse --slug current")
+        ids = set(out(f"{q(REL)} -C {SRC} list-objects {new}").split()) - \
+            set(out(f"{q(REL)} -C {SRC} list-objects {old}").split())
+        blob = tree = 0
+        for i in sorted(ids):
+            where = out(f"{q(REL)} -C {SRC} cat-object --where {i}").split()
+            size = int(where[3]) if where[0] == "pack" else os.stat(f"{SRC}/.releases/{where[1]}").st_size
+            if out(f"{q(REL)} -C {SRC} cat-object -t {i}") == "blob":
+                blob += size
+            else:
+                tree += size
+        bound = 2 * blob + tree
+        COUNT = f"{W}/ssh-bytes"
+        sh(f"rm -f {COUNT}")
+        r = subprocess.run(["bash", "-c", push(D1, f"{SSH}-count")], env=dict(env, SSH_COUNT=COUNT),
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit(f"compare.sh: counted push failed: {r.stderr}")
+        wire = sum(int(l.split()[0]) for l in open(COUNT) if " bytes" in l and l.split()[0].isdigit())
+        conns = sum(1 for l in open(COUNT) if " bytes" in l)
+        said = next((l.strip() for l in r.stderr.splitlines() if "objects sent" in l), "?")
+        said = said[said.find("(") + 1: said.rfind(")")] if "(" in said else said
+        pack = int(out(f"{q(REL)} -C {SRC} list-objects {new} | grep -F -f <(printf '%s\\n' {' '.join(sorted(ids))}) "
+                       f"| {q(REL)} -C {SRC} pack-objects | wc -c"))
+        btitle = "push after changing one file: bytes sent"
+        recs = [fact("push1", btitle, "bound", "bound: 2 × the changed blob + the changed trees, as stored",
+                     f"{bound} B ({len(ids)} new objects: blob {blob} B, trees {tree} B)", bound_bytes=bound),
+                fact("push1", btitle, "rel", f"rel push, over {conns} ssh connections (rel says: {said})",
+                     f"{wire} B written to ssh; the pack alone {pack} B", wire_bytes=wire, pack_bytes=pack)]
+        judge(btitle, recs, [{"on": "rel", "what": "bytes sent/bound", "bound": 1.0,
+                              "value": lambda R: wire / bound},
+                             {"on": "rel", "what": "pack bytes/bound", "bound": 1.0,
+                              "value": lambda R: pack / bound}])
+        print(f"  {recs[1]['text']}; bound {bound} B", file=sys.stderr)
+        emit()
 
     if "size" in CASES:
         S = f"{W}/size"
-        sh(f"{discard(S)} ; mkdir -p {S}/tars ; {q(REL)} init -q {S}/rel ; git init -q {S}/git")
+        # rel at its default zstd level, and at each of SIZE_LEVELS (a
+        # setting of the store, for comparison; rel's default is unchanged).
+        stores = {"rel": f"{S}/rel"}
+        for lvl in SIZE_LEVELS:
+            stores[f"rel-z{lvl}"] = f"{S}/rel-z{lvl}"
+        sh(f"{discard(S)} ; mkdir -p {S}/tars ; git init -q {S}/git")
+        for tool, path in stores.items():
+            sh(f"{q(REL)} init -q {q(path)}")
+            if tool != "rel":
+                lvl = tool.split("-z")[1]
+                sh(f"sed -i 's/^compression = .*/compression = {lvl}/' {q(path)}/.releases/settings.toml")
+        deploy_s = {tool: 0.0 for tool in stores}
         files = out(f"cd {q(NODE)} && find node_modules -name '*.js' -size +2k | LC_ALL=C sort | awk 'NR % 37 == 0' | head -60").split("\n")
         t0 = time.perf_counter()
         for i in range(20):
@@ -401,18 +695,38 @@ def main():
                 for f in files[3 * (i - 1): 3 * i]:
                     remember(f"{NODE}/{f}")
                     sh(mutate(f"{NODE}/{f}"))
-            sh(f"{q(REL)} -q -C {S}/rel deploy {q(NODE)}")
+            order = list(stores.items())
+            for tool, path in (order if i % 2 == 0 else order[::-1]):
+                sh("sync")
+                t1 = time.perf_counter()
+                sh(f"{q(REL)} -q -C {q(path)} deploy {q(NODE)}")
+                deploy_s[tool] += time.perf_counter() - t1
             sh(f"tar -C {q(NODE)} -cf - . | zstd -3 -T0 -q -o {S}/tars/{i:02}.tar.zst")
             sh(f"{GIT} -C {S}/git --work-tree={q(NODE)} add -A -f && {GIT} -C {S}/git commit -q --allow-empty -m {i}")
         sh(f"{GIT} -C {S}/git gc -q")
         du = lambda p: int(out(f"du -s -B1 {q(p)} | cut -f1"))
         title = "store size after 20 deploys, 3 files changed each"
-        for tool, label, path in (("rel", "rel: .releases/objects", f"{S}/rel/.releases/objects"),
-                                  ("heroku", "20 tarballs (tar | zstd -3)", f"{S}/tars"),
-                                  ("git", "git after git gc: .git/objects", f"{S}/git/.git/objects")):
-            records.append({"case": "size", "title": title, "tool": tool, "label": label,
-                            "store_bytes": du(path),
-                            "target": "rel/tarballs ≤ 0.3" if tool == "heroku" else None})
+        size = {tool: du(f"{path}/.releases/objects") for tool, path in stores.items()}
+        size["heroku"], size["git"] = du(f"{S}/tars"), du(f"{S}/git/.git/objects")
+        recs = [fact("size", title, "rel", "rel: .releases/objects (default level)",
+                     f"{size['rel']/1e6:.1f} MB on disk; 20 deploys {deploy_s['rel']:.1f} s",
+                     store_bytes=size["rel"], deploys_s=round(deploy_s["rel"], 2))]
+        for tool in stores:
+            if tool != "rel":
+                lvl = tool.split("-z")[1]
+                recs.append(fact("size", title, tool, f"rel with compression = {lvl} in settings.toml",
+                                 f"{size[tool]/1e6:.1f} MB on disk; 20 deploys {deploy_s[tool]:.1f} s "
+                                 f"({deploy_s[tool] / deploy_s['rel']:.2f} × the default's)",
+                                 f"{size[tool] / size['git']:.2f} (vs git)",
+                                 store_bytes=size[tool], deploys_s=round(deploy_s[tool], 2)))
+        for tool, label in (("heroku", "20 tarballs (tar | zstd -3)"),
+                            ("git", "git after git gc: .git/objects")):
+            recs.append(fact("size", title, tool, label, f"{size[tool]/1e6:.1f} MB on disk",
+                             f"{size['rel'] / size[tool]:.2f}", store_bytes=size[tool]))
+        judge(title, recs, [{"on": "heroku", "what": "rel/tarballs", "bound": 0.3,
+                             "value": lambda R: size["rel"] / size["heroku"]},
+                            {"on": "git", "what": "rel/git after gc", "bound": 1.5, "goal": 1.0,
+                             "value": lambda R: size["rel"] / size["git"]}])
         print(f"  20 rounds in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         emit()
 
@@ -420,6 +734,7 @@ try:
     main()
 finally:
     restore()
+    stop_sshd()
     info["load_end"] = os.getloadavg()
     if records:
         emit()
