@@ -9,6 +9,7 @@ use std::fs;
 use std::io;
 
 use crate::error::{Error, Result, io_at};
+use crate::id::{Id, Kind};
 use crate::manifest::Release;
 use crate::store::Store;
 
@@ -157,6 +158,39 @@ pub fn resolve(store: &Store, rev: &Revision, text: &str) -> Result<Release> {
 /// Parses and resolves what the user typed.
 pub fn resolve_text(store: &Store, text: &str) -> Result<Release> {
     resolve(store, &Revision::parse(text)?, text)
+}
+
+/// Resolves a slug argument: a revision (`v12`, `current`, `current~1`)
+/// names that release's slug; anything else is an id or unique prefix,
+/// which must name a tree.
+pub fn resolve_slug_arg(store: &Store, text: &str) -> Result<Id> {
+    if let Some(rev) = Revision::parse_release_name(text) {
+        let release = resolve(store, &rev, text)?;
+        return release.slug.ok_or_else(|| {
+            Error::refused(format!(
+                "release v{} has no slug: nothing was deployed before it; deploy first (rel deploy DIR)",
+                release.version
+            ))
+        });
+    }
+    let id = store.resolve_id(text)?;
+    let header = store.object_header(&id)?;
+    if header.kind != Kind::Tree {
+        return Err(Error::refused(format!(
+            "object {id} is a {}, not a slug (tree)",
+            header.kind
+        )));
+    }
+    Ok(id)
+}
+
+/// Resolves a config argument: a revision (`v12`, `current`, `current~1`)
+/// names that release's config; anything else is an id or unique prefix.
+pub fn resolve_config_arg(store: &Store, text: &str) -> Result<Id> {
+    match Revision::parse_release_name(text) {
+        Some(rev) => Ok(resolve(store, &rev, text)?.config),
+        None => store.resolve_id(text),
+    }
 }
 
 /// Up to `limit` releases, newest first, reading only those manifests. A

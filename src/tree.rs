@@ -198,30 +198,6 @@ impl Store {
             .try_reduce(|| 0, |a, b| Ok(a + b))
     }
 
-    /// Resolves a slug argument: a revision (`v12`, `current`, `current~1`)
-    /// names that release's slug; anything else is an id or unique prefix,
-    /// which must name a tree.
-    pub fn resolve_slug(&self, text: &str) -> Result<Id> {
-        if let Some(rev) = crate::history::Revision::parse_release_name(text) {
-            let release = crate::history::resolve(self, &rev, text)?;
-            return release.slug.ok_or_else(|| {
-                Error::refused(format!(
-                    "release v{} has no slug: nothing was deployed before it; deploy first (rel deploy DIR)",
-                    release.version
-                ))
-            });
-        }
-        let id = self.resolve_id(text)?;
-        let header = self.object_header(&id)?;
-        if header.kind != Kind::Tree {
-            return Err(Error::refused(format!(
-                "object {id} is a {}, not a slug (tree)",
-                header.kind
-            )));
-        }
-        Ok(id)
-    }
-
     /// Follows `path` (slash-separated, relative) from the root tree `slug`.
     /// Returns the entry it names, or None for the root itself.
     pub fn lookup_path(&self, slug: &Id, path: &[u8]) -> Result<Option<Entry>> {

@@ -18,7 +18,7 @@ pub struct CheckoutSlugArgs {
 
 pub fn run(ctx: &Ctx, args: CheckoutSlugArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
-    let slug = store.resolve_slug(&args.slug)?;
+    let slug = crate::history::resolve_slug_arg(&store, &args.slug)?;
     let dest = ctx.start_dir()?.join(&args.dest);
     let created = match fs::read_dir(&dest) {
         Ok(mut entries) => {

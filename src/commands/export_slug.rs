@@ -13,7 +13,7 @@ pub struct ExportSlugArgs {
 
 pub fn run(ctx: &Ctx, args: ExportSlugArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
-    let slug = store.resolve_slug(&args.slug)?;
+    let slug = crate::history::resolve_slug_arg(&store, &args.slug)?;
     if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         anyhow::bail!("standard output is a terminal; redirect the tar stream to a file or a pipe");
     }

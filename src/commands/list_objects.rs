@@ -16,7 +16,7 @@ pub struct ListObjectsArgs {
 
 pub fn run(ctx: &Ctx, args: ListObjectsArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
-    let slug = store.resolve_slug(&args.slug)?;
+    let slug = crate::history::resolve_slug_arg(&store, &args.slug)?;
     let mut out = render::stdout();
     for id in pack::slug_objects(&store, &slug)? {
         writeln!(out, "{id}")?;

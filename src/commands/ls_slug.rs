@@ -26,7 +26,7 @@ pub struct LsSlugArgs {
 
 pub fn run(ctx: &Ctx, args: LsSlugArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
-    let slug = store.resolve_slug(&args.slug)?;
+    let slug = crate::history::resolve_slug_arg(&store, &args.slug)?;
     let mut out = render::stdout();
     let prefix: Vec<u8> = args
         .path

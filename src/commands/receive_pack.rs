@@ -22,7 +22,7 @@ pub fn run(ctx: &Ctx, args: ReceivePackArgs) -> Result<ExitCode> {
             text.parse()
                 .map_err(|_| anyhow::anyhow!("--slug '{text}' is not an object id"))?,
         ),
-        Some(text) => Some(store.resolve_slug(text)?),
+        Some(text) => Some(crate::history::resolve_slug_arg(&store, text)?),
         None => None,
     };
     let lock = ctx.lock(&store)?;

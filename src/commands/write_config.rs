@@ -41,10 +41,7 @@ pub fn run(ctx: &Ctx, args: WriteConfigArgs) -> Result<ExitCode> {
 
 pub fn run_read(ctx: &Ctx, args: ReadConfigArgs) -> Result<ExitCode> {
     let store = ctx.open()?;
-    let id = match crate::history::Revision::parse_release_name(&args.id) {
-        Some(rev) => crate::history::resolve(&store, &rev, &args.id)?.config,
-        None => store.resolve_id(&args.id)?,
-    };
+    let id = crate::history::resolve_config_arg(&store, &args.id)?;
     let config = store.read_config(&id)?;
     if !args.nul
         && let Some(k) = config

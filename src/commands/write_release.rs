@@ -101,7 +101,7 @@ pub fn run(ctx: &Ctx, args: WriteReleaseArgs) -> Result<ExitCode> {
             slug: args
                 .slug
                 .as_deref()
-                .map(|s| store.resolve_slug(s))
+                .map(|s| history::resolve_slug_arg(&store, s))
                 .transpose()?,
             config: match (&args.config, &args.base) {
                 (Some(id), _) => store.resolve_id(id)?,
