@@ -130,8 +130,15 @@ pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
         &mut ctx.hook_sink(),
     )?;
     ctx.status(format!("-----> Launching... {}", done(&committed.release)));
+    // Housekeeping, once the release is made: its failure (a full disk)
+    // is a warning, not a failed deploy.
+    let v = committed.release.version;
     // One pack per deploy: merge some before lookups have many to search.
-    crate::odb::repack::consolidate(&store, &lock)?;
+    if let Err(e) = crate::odb::repack::consolidate(&store, &lock) {
+        eprintln!(
+            "warning: v{v} was made, but the store's packs were not merged ({e}); 'rel gc' merges them"
+        );
+    }
     if committed.release.succeeded()
         && let Some(keep) = store.settings.keep
     {
@@ -140,9 +147,12 @@ pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
             grace: std::time::Duration::from_secs(3600),
             dry_run: false,
         };
-        let report = crate::gc::gc(&store, &lock, &opts)?;
-        if report.objects_deleted > 0 || report.checkouts_removed > 0 {
-            ctx.status(format!("-----> {}", render::gc_summary(&report, false)));
+        match crate::gc::gc(&store, &lock, &opts) {
+            Ok(report) if report.objects_deleted > 0 || report.checkouts_removed > 0 => {
+                ctx.status(format!("-----> {}", render::gc_summary(&report, false)));
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("warning: v{v} was made, but gc (keep {keep}) failed: {e}"),
         }
     }
     Ok(settle(&committed))

@@ -21,6 +21,7 @@ mod man;
 mod objects;
 mod outside_links;
 mod pack_faults;
+mod pack_kills;
 mod packs;
 mod plumbing;
 mod porcelain;

@@ -147,6 +147,9 @@ pub struct State {
     pub cut_after: Option<u64>,
     /// The power is off: every operation fails with `EIO`.
     pub dead: bool,
+    /// Bytes the named files may hold in all: a write that would grow
+    /// them past it fails with `ENOSPC`, as on a full disk.
+    pub capacity: Option<u64>,
 }
 
 /// A handle on the file system's state.
@@ -340,6 +343,24 @@ impl State {
             self.dead = true;
         }
         Ok(())
+    }
+    /// Bytes the named files hold.
+    pub fn used(&self) -> u64 {
+        self.nodes
+            .values()
+            .filter(|n| n.nlink > 0)
+            .map(|n| match &n.body {
+                Body::File(d) => d.len() as u64,
+                _ => 0,
+            })
+            .sum()
+    }
+    /// Whether a file may grow from `from` to `to` bytes.
+    fn room(&self, from: usize, to: usize) -> Res<()> {
+        match self.capacity {
+            Some(cap) if to > from && self.used() + (to - from) as u64 > cap => Err(Errno::ENOSPC),
+            _ => Ok(()),
+        }
     }
     fn alive(&self) -> Res<()> {
         if self.dead { Err(Errno::EIO) } else { Ok(()) }
@@ -559,7 +580,9 @@ impl Filesystem for PowerCutFs {
     ) {
         let mut s = self.state();
         let r = (|| {
-            s.node(ino.0)?;
+            if let (Some(size), Body::File(d)) = (size, &s.node(ino.0)?.body) {
+                s.room(d.len(), size as usize)?;
+            }
             s.op()?;
             let n = s.node_mut(ino.0)?;
             if let Some(mode) = mode {
@@ -775,7 +798,9 @@ impl Filesystem for PowerCutFs {
     ) {
         let mut s = self.state();
         let r = (|| {
-            s.node(ino.0)?;
+            if let Body::File(d) = &s.node(ino.0)?.body {
+                s.room(d.len(), offset as usize + data.len())?;
+            }
             s.op()?;
             let n = s.node_mut(ino.0)?;
             let Body::File(d) = &mut n.body else {
@@ -958,7 +983,9 @@ impl Filesystem for PowerCutFs {
             if mode != 0 {
                 return Err(Errno::EOPNOTSUPP);
             }
-            s.node(ino.0)?;
+            if let Body::File(d) = &s.node(ino.0)?.body {
+                s.room(d.len(), (offset + length) as usize)?;
+            }
             s.op()?;
             if let Body::File(d) = &mut s.node_mut(ino.0)?.body {
                 let end = (offset + length) as usize;

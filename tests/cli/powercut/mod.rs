@@ -16,7 +16,7 @@
 //! Where FUSE cannot be mounted the tests skip, except under `CI=true`,
 //! where that is a failure.
 
-mod fs;
+pub mod fs;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -228,7 +228,7 @@ fn shim() -> &'static Path {
 }
 
 /// Whether FUSE can be mounted here. Under `CI=true` it must be.
-fn fuse_usable() -> bool {
+pub fn fuse_usable() -> bool {
     static USABLE: OnceLock<Result<(), String>> = OnceLock::new();
     let r = USABLE.get_or_init(|| {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -256,7 +256,7 @@ fn fuse_usable() -> bool {
 /// process that another test forks, between its fork and its exec, holds
 /// copies of this process's descriptors: so the unmount is retried for a
 /// while before it is given up.
-fn unmount(session: fuser::BackgroundSession, at: &Path) -> std::io::Result<()> {
+pub fn unmount(session: fuser::BackgroundSession, at: &Path) -> std::io::Result<()> {
     use std::os::unix::ffi::OsStrExt;
     let path = std::ffi::CString::new(at.as_os_str().as_bytes())?;
     for _ in 0..200 {
@@ -274,7 +274,7 @@ fn unmount(session: fuser::BackgroundSession, at: &Path) -> std::io::Result<()> 
     session.umount_and_join()
 }
 
-fn mount(disk: &Disk, at: &Path) -> std::io::Result<fuser::BackgroundSession> {
+pub fn mount(disk: &Disk, at: &Path) -> std::io::Result<fuser::BackgroundSession> {
     let mut config = fuser::Config::default();
     config.mount_options = vec![
         fuser::MountOption::FSName("powercut".into()),
