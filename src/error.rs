@@ -54,6 +54,12 @@ pub enum Error {
         "timed out after {secs}s waiting for the lock held by {holder}; try again later, or wait longer with --lock-timeout"
     )]
     LockTimeout { secs: f64, holder: String },
+    /// Input (standard input, a tar entry) that fails to read.
+    #[error("could not read the input: {0}")]
+    Input(#[source] io::Error),
+    /// Input that holds fewer bytes than it said it would.
+    #[error("the input ended early")]
+    InputEnded,
     /// Bad input or a refused request; the message is complete.
     #[error("{0}")]
     Refused(String),

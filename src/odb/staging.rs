@@ -9,7 +9,7 @@ use crate::error::{Error, Result, io_at};
 use crate::id::{Id, Kind};
 use crate::odb::format::encode;
 use crate::odb::pack::PackWriter;
-use crate::odb::write::{BUF, SMALL_FILE, read_full};
+use crate::odb::write::{SMALL_FILE, read_input, stream_input};
 use crate::store::Store;
 
 impl Store {
@@ -23,14 +23,7 @@ impl Store {
         staging: &Staging,
     ) -> Result<Id> {
         if size <= SMALL_FILE {
-            let mut buf = Vec::with_capacity(size as usize);
-            reader
-                .take(size)
-                .read_to_end(&mut buf)
-                .map_err(|e| Error::refused(format!("could not read the input: {e}")))?;
-            if buf.len() as u64 != size {
-                return Err(Error::refused("the input ended early"));
-            }
+            let buf = read_input(reader, size)?;
             let id = kind.id_of(&buf);
             if staging.has(&id) || self.has_object_fresh(&id) {
                 return Ok(id);
@@ -39,18 +32,7 @@ impl Store {
             return Ok(id);
         }
         let mut w = self.object_writer(kind, size)?;
-        let mut buf = vec![0u8; BUF];
-        let mut left = size;
-        while left > 0 {
-            let want = left.min(BUF as u64) as usize;
-            let n = read_full(reader, &mut buf[..want])
-                .map_err(|e| Error::refused(format!("could not read the input: {e}")))?;
-            if n == 0 {
-                return Err(Error::refused("the input ended early"));
-            }
-            w.write_all(&buf[..n]).map_err(io_at("write", &w.tmp))?;
-            left -= n as u64;
-        }
+        stream_input(reader, size, &mut w)?;
         let id = w.finish_to(None, Some(staging))?;
         staging.add(id);
         Ok(id)

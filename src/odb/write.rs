@@ -12,6 +12,7 @@ use crate::error::{Error, Result, io_at};
 use crate::fsstat::FileStat;
 use crate::id::{Id, Kind};
 use crate::odb::format::encode;
+use crate::odb::loose::write::ObjectWriter;
 use crate::store::Store;
 use crate::store::direct::DirectWriter;
 
@@ -212,31 +213,46 @@ impl Store {
     /// Stores `size` bytes from `reader` as an object of `kind`, streaming.
     pub fn write_reader(&self, kind: Kind, size: u64, reader: &mut dyn Read) -> Result<Id> {
         if size <= SMALL_FILE {
-            let mut buf = Vec::with_capacity(size as usize);
-            reader
-                .take(size)
-                .read_to_end(&mut buf)
-                .map_err(|e| Error::refused(format!("could not read the input: {e}")))?;
-            if buf.len() as u64 != size {
-                return Err(Error::refused("the input ended early"));
-            }
+            let buf = read_input(reader, size)?;
             return self.write_bytes(kind, &buf);
         }
         let mut w = self.object_writer(kind, size)?;
-        let mut buf = vec![0u8; BUF];
-        let mut left = size;
-        while left > 0 {
-            let want = left.min(BUF as u64) as usize;
-            let n = read_full(reader, &mut buf[..want])
-                .map_err(|e| Error::refused(format!("could not read the input: {e}")))?;
-            if n == 0 {
-                return Err(Error::refused("the input ended early"));
-            }
-            w.write_all(&buf[..n]).map_err(io_at("write", &w.tmp))?;
-            left -= n as u64;
-        }
+        stream_input(reader, size, &mut w)?;
         w.finish(None)
     }
+}
+
+/// Reads the `size` bytes of input an object holds, all of them.
+pub(crate) fn read_input(reader: &mut dyn Read, size: u64) -> Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(size as usize);
+    reader
+        .take(size)
+        .read_to_end(&mut buf)
+        .map_err(Error::Input)?;
+    if buf.len() as u64 != size {
+        return Err(Error::InputEnded);
+    }
+    Ok(buf)
+}
+
+/// Streams the `size` bytes of input an object holds into `w`.
+pub(crate) fn stream_input(
+    reader: &mut dyn Read,
+    size: u64,
+    w: &mut ObjectWriter<'_>,
+) -> Result<()> {
+    let mut buf = vec![0u8; BUF];
+    let mut left = size;
+    while left > 0 {
+        let want = left.min(BUF as u64) as usize;
+        let n = read_full(reader, &mut buf[..want]).map_err(Error::Input)?;
+        if n == 0 {
+            return Err(Error::InputEnded);
+        }
+        w.write_all(&buf[..n]).map_err(io_at("write", &w.tmp))?;
+        left -= n as u64;
+    }
+    Ok(())
 }
 
 /// Opens a file to store, never a link (`O_NOFOLLOW`) and, given `seen`
