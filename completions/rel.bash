@@ -146,7 +146,7 @@ _rel() {
 
     case "${cmd}" in
         rel)
-            opts="-C -q -h -V --lock-timeout --quiet --help --version init deploy releases releases:retry config config:get config:set config:unset addons addons:add addons:remove addons:upgrade addons:downgrade status push serve write-slug cat-object write-config fsck gc list-objects missing-objects pack-objects receive-pack generate releases:info releases:output rollback exec diff write-release show-release rev-parse activate ls-slug checkout-slug export-slug read-config"
+            opts="-C -q -h -V --lock-timeout --quiet --help --version init deploy releases releases:retry config config:set addons addons:add status push serve write-slug cat-object write-config fsck gc list-objects missing-objects pack-objects receive-pack generate releases:info releases:output rollback exec diff write-release show-release rev-parse activate ls-slug checkout-slug export-slug read-config config:get config:unset addons:remove addons:upgrade addons:downgrade"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1219,7 +1219,8 @@ _rel() {
 # pieces again before clap's _rel sees the words, and trims what bash
 # already has from each reply; COMP_WORDBREAKS itself is left alone, so
 # other commands' completions (scp host:path) keep working. Arguments that
-# name a release are completed with the store's releases.
+# name a release, a config var or an add-on are completed with the store's
+# releases, the current release's config vars or its add-ons.
 
 # Sets words and cword from COMP_WORDS, joining words split at ':'.
 _rel_words() {
@@ -1244,96 +1245,160 @@ _rel_words() {
     done
 }
 
-# Prints the store's releases (current, vN, ...), honouring -C.
-_rel_revisions() {
-    local i dir=()
+# Sets COMPREPLY to the store's names of a kind (revisions, config-vars,
+# addons; see 'rel __complete-KIND') that start with cur, honouring -C.
+# Each is quoted as the shell reads it back (an add-on name may hold a
+# space or a '$'); config vars already on the line are not offered again.
+_rel_names() {
+    local kind=$1 cur=$2 subi=$3 i dir=()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
         -C) dir=(-C "${words[i + 1]/#\~/$HOME}") ;;
         -C?*) dir=(-C "${words[i]#-C}") ;;
         esac
     done
-    local name _
-    command rel "${dir[@]}" __complete-revisions 2>/dev/null |
-        while IFS=$'\t' read -r name _; do printf '%s\n' "$name"; done
+    local used=" "
+    if [[ $kind == config-vars ]]; then
+        for ((i = subi + 1; i < cword; i++)); do
+            used+="${words[i]} "
+        done
+    fi
+    local name quoted _
+    COMPREPLY=()
+    while IFS=$'\t' read -r name _; do
+        [[ -n $name && $used != *" $name "* ]] || continue
+        printf -v quoted '%q' "$name"
+        if [[ $name == "$cur"* || $quoted == "$cur"* ]]; then
+            COMPREPLY+=("$quoted")
+        fi
+    done < <(command rel "${dir[@]}" "__complete-$kind" 2>/dev/null)
 }
 
-# Whether words[cword] names a release: an option that takes one, or an
-# operand in a revision position. Per command: options that take a value,
-# options that take a release, operand positions that are releases.
-_rel_revision_slot() {
-    local sub=$1 subi=$2 takes revopts revpos
+# Sets kind when words[cword] names something in the store: an option that
+# takes a release, or an operand in such a position. Per command: options
+# that take a value, options that take a release, what each operand names
+# (- for nothing), and what the operands after those name when the last
+# one repeats.
+_rel_store_slot() {
+    local sub=$1 subi=$2 takes revopts pos more
+    kind=""
     case $sub in
     releases:info)
         takes=" --date"
         revopts=""
-        revpos="1"
+        pos="revisions"
+        more=""
         ;;
     releases:output)
         takes=""
         revopts=""
-        revpos="1"
+        pos="revisions"
+        more=""
         ;;
     rollback)
         takes=" --by"
         revopts=""
-        revpos="1"
+        pos="revisions"
+        more=""
         ;;
     exec)
         takes=" --release"
         revopts="--release"
-        revpos=""
+        pos="-"
+        more=""
         ;;
     diff)
         takes=""
         revopts=""
-        revpos="1 2"
+        pos="revisions revisions"
+        more=""
         ;;
     write-release)
         takes=" --slug --config --addon --base --change --commit --by --copy-of"
         revopts="--copy-of"
-        revpos=""
+        pos=""
+        more=""
         ;;
     show-release)
         takes=""
         revopts=""
-        revpos="1"
+        pos="revisions"
+        more=""
         ;;
     rev-parse)
         takes=""
         revopts=""
-        revpos="1"
+        pos="revisions"
+        more=""
         ;;
     activate)
         takes=""
         revopts=""
-        revpos="1"
+        pos="revisions"
+        more=""
         ;;
     ls-slug)
         takes=""
         revopts=""
-        revpos="2"
+        pos="revisions -"
+        more=""
         ;;
     checkout-slug)
         takes=""
         revopts=""
-        revpos="2"
+        pos="revisions -"
+        more=""
         ;;
     export-slug)
         takes=""
         revopts=""
-        revpos="1"
+        pos="revisions"
+        more=""
         ;;
     read-config)
         takes=""
         revopts=""
-        revpos="1"
+        pos="revisions"
+        more=""
+        ;;
+    config:get)
+        takes=""
+        revopts=""
+        pos="config-vars"
+        more=""
+        ;;
+    config:unset)
+        takes=" --by"
+        revopts=""
+        pos="config-vars"
+        more="config-vars"
+        ;;
+    addons:remove)
+        takes=" --by"
+        revopts=""
+        pos="addons"
+        more=""
+        ;;
+    addons:upgrade)
+        takes=" --by"
+        revopts=""
+        pos="addons -"
+        more=""
+        ;;
+    addons:downgrade)
+        takes=" --by"
+        revopts=""
+        pos="addons -"
+        more=""
         ;;
     *) return 1 ;;
     esac
     takes=" -C --lock-timeout$takes "
     local prev=${words[cword - 1]} cur=${words[cword]}
-    [[ -n $revopts && " $revopts " == *" $prev "* ]] && return 0
+    if [[ -n $revopts && " $revopts " == *" $prev "* ]]; then
+        kind=revisions
+        return 0
+    fi
     [[ $cur == -* || $takes == *" $prev "* ]] && return 1
     local n=0 j w
     for ((j = subi + 1; j < cword; j++)); do
@@ -1344,7 +1409,13 @@ _rel_revision_slot() {
             ((n++))
         fi
     done
-    [[ " $revpos " == *" $((n + 1)) "* ]]
+    local -a kinds=($pos)
+    if ((n < ${#kinds[@]})); then
+        kind=${kinds[n]}
+    else
+        kind=$more
+    fi
+    [[ -n $kind && $kind != - ]]
 }
 
 _rel_complete() {
@@ -1364,8 +1435,9 @@ _rel_complete() {
             ;;
         esac
     done
-    if [[ -n $sub ]] && _rel_revision_slot "$sub" "$subi"; then
-        COMPREPLY=($(compgen -W "$(_rel_revisions)" -- "$cur"))
+    local kind
+    if [[ -n $sub ]] && _rel_store_slot "$sub" "$subi"; then
+        _rel_names "$kind" "$cur" "$subi"
     else
         local -a COMP_WORDS=("${words[@]}")
         local COMP_CWORD=$cword

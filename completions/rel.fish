@@ -34,14 +34,9 @@ complete -c rel -n "__fish_rel_needs_command" -f -a "deploy" -d 'Store a directo
 complete -c rel -n "__fish_rel_needs_command" -f -a "releases" -d 'List the release history, newest first'
 complete -c rel -n "__fish_rel_needs_command" -f -a "releases:retry" -d 'Run the newest release\'s release phase again, in a new release'
 complete -c rel -n "__fish_rel_needs_command" -f -a "config" -d 'Show the current release\'s config vars'
-complete -c rel -n "__fish_rel_needs_command" -f -a "config:get" -d 'Print the value of one config var'
 complete -c rel -n "__fish_rel_needs_command" -f -a "config:set" -d 'Set config vars, making a new release'
-complete -c rel -n "__fish_rel_needs_command" -f -a "config:unset" -d 'Remove config vars, making a new release'
 complete -c rel -n "__fish_rel_needs_command" -f -a "addons" -d 'List the current release\'s add-ons'
 complete -c rel -n "__fish_rel_needs_command" -f -a "addons:add" -d 'Add an add-on, making a new release'
-complete -c rel -n "__fish_rel_needs_command" -f -a "addons:remove" -d 'Remove an add-on and its config vars, making a new release'
-complete -c rel -n "__fish_rel_needs_command" -f -a "addons:upgrade" -d 'Move an add-on to another plan, making a new release'
-complete -c rel -n "__fish_rel_needs_command" -f -a "addons:downgrade" -d 'Move an add-on to another plan, making a new release'
 complete -c rel -n "__fish_rel_needs_command" -f -a "status" -d 'Show the current release and anything out of sync'
 complete -c rel -n "__fish_rel_needs_command" -f -a "push" -d 'Promote a release\'s slug to other app directories, here or over ssh'
 complete -c rel -n "__fish_rel_needs_command" -f -a "serve" -d 'Serve rel push and read-only requests for a deploy key (forced command)'
@@ -68,6 +63,11 @@ complete -c rel -n "__fish_rel_needs_command" -f -a "ls-slug" -d 'List the entri
 complete -c rel -n "__fish_rel_needs_command" -f -a "checkout-slug" -d 'Materialise a slug into a new or empty directory'
 complete -c rel -n "__fish_rel_needs_command" -f -a "export-slug" -d 'Write a slug as a tar stream on standard output'
 complete -c rel -n "__fish_rel_needs_command" -f -a "read-config" -d 'Print a config\'s vars as KEY=VALUE lines'
+complete -c rel -n "__fish_rel_needs_command" -f -a "config:get" -d 'Print the value of one config var'
+complete -c rel -n "__fish_rel_needs_command" -f -a "config:unset" -d 'Remove config vars, making a new release'
+complete -c rel -n "__fish_rel_needs_command" -f -a "addons:remove" -d 'Remove an add-on and its config vars, making a new release'
+complete -c rel -n "__fish_rel_needs_command" -f -a "addons:upgrade" -d 'Move an add-on to another plan, making a new release'
+complete -c rel -n "__fish_rel_needs_command" -f -a "addons:downgrade" -d 'Move an add-on to another plan, making a new release'
 complete -c rel -n "__fish_rel_using_subcommand init" -l name -d 'The app\'s name (default: the directory\'s name)' -r
 complete -c rel -n "__fish_rel_using_subcommand init" -l group -d 'Let this group read the store, for an app that runs as another user' -r
 complete -c rel -n "__fish_rel_using_subcommand init" -s C -d 'Run as if rel was started in PATH' -r -F
@@ -104,22 +104,12 @@ complete -c rel -n "__fish_rel_using_subcommand config" -l json -d 'Print a JSON
 complete -c rel -n "__fish_rel_using_subcommand config" -s s -l shell -d 'Print KEY=\'VALUE\' lines that a shell reads back exactly'
 complete -c rel -n "__fish_rel_using_subcommand config" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
 complete -c rel -n "__fish_rel_using_subcommand config" -s h -l help -d 'Print help'
-complete -c rel -n "__fish_rel_using_subcommand config:get" -s C -d 'Run as if rel was started in PATH' -r -F
-complete -c rel -n "__fish_rel_using_subcommand config:get" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
-complete -c rel -n "__fish_rel_using_subcommand config:get" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
-complete -c rel -n "__fish_rel_using_subcommand config:get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rel -n "__fish_rel_using_subcommand config:set" -l by -d 'Who makes the change (default: REL_BY, else user@host)' -r
 complete -c rel -n "__fish_rel_using_subcommand config:set" -s C -d 'Run as if rel was started in PATH' -r -F
 complete -c rel -n "__fish_rel_using_subcommand config:set" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
 complete -c rel -n "__fish_rel_using_subcommand config:set" -l no-restart -d 'Do not run the restart hook'
 complete -c rel -n "__fish_rel_using_subcommand config:set" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
 complete -c rel -n "__fish_rel_using_subcommand config:set" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c rel -n "__fish_rel_using_subcommand config:unset" -l by -d 'Who makes the change (default: REL_BY, else user@host)' -r
-complete -c rel -n "__fish_rel_using_subcommand config:unset" -s C -d 'Run as if rel was started in PATH' -r -F
-complete -c rel -n "__fish_rel_using_subcommand config:unset" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
-complete -c rel -n "__fish_rel_using_subcommand config:unset" -l no-restart -d 'Do not run the restart hook'
-complete -c rel -n "__fish_rel_using_subcommand config:unset" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
-complete -c rel -n "__fish_rel_using_subcommand config:unset" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rel -n "__fish_rel_using_subcommand addons" -s C -d 'Run as if rel was started in PATH' -r -F
 complete -c rel -n "__fish_rel_using_subcommand addons" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
 complete -c rel -n "__fish_rel_using_subcommand addons" -l json -d 'Print a JSON array of {name, service, plan}'
@@ -133,24 +123,6 @@ complete -c rel -n "__fish_rel_using_subcommand addons:add" -l lock-timeout -d '
 complete -c rel -n "__fish_rel_using_subcommand addons:add" -l no-restart -d 'Do not run the restart hook'
 complete -c rel -n "__fish_rel_using_subcommand addons:add" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
 complete -c rel -n "__fish_rel_using_subcommand addons:add" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c rel -n "__fish_rel_using_subcommand addons:remove" -l by -d 'Who makes the change (default: REL_BY, else user@host)' -r
-complete -c rel -n "__fish_rel_using_subcommand addons:remove" -s C -d 'Run as if rel was started in PATH' -r -F
-complete -c rel -n "__fish_rel_using_subcommand addons:remove" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
-complete -c rel -n "__fish_rel_using_subcommand addons:remove" -l no-restart -d 'Do not run the restart hook'
-complete -c rel -n "__fish_rel_using_subcommand addons:remove" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
-complete -c rel -n "__fish_rel_using_subcommand addons:remove" -s h -l help -d 'Print help'
-complete -c rel -n "__fish_rel_using_subcommand addons:upgrade" -l by -d 'Who makes the change (default: REL_BY, else user@host)' -r
-complete -c rel -n "__fish_rel_using_subcommand addons:upgrade" -s C -d 'Run as if rel was started in PATH' -r -F
-complete -c rel -n "__fish_rel_using_subcommand addons:upgrade" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
-complete -c rel -n "__fish_rel_using_subcommand addons:upgrade" -l no-restart -d 'Do not run the restart hook'
-complete -c rel -n "__fish_rel_using_subcommand addons:upgrade" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
-complete -c rel -n "__fish_rel_using_subcommand addons:upgrade" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c rel -n "__fish_rel_using_subcommand addons:downgrade" -l by -d 'Who makes the change (default: REL_BY, else user@host)' -r
-complete -c rel -n "__fish_rel_using_subcommand addons:downgrade" -s C -d 'Run as if rel was started in PATH' -r -F
-complete -c rel -n "__fish_rel_using_subcommand addons:downgrade" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
-complete -c rel -n "__fish_rel_using_subcommand addons:downgrade" -l no-restart -d 'Do not run the restart hook'
-complete -c rel -n "__fish_rel_using_subcommand addons:downgrade" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
-complete -c rel -n "__fish_rel_using_subcommand addons:downgrade" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rel -n "__fish_rel_using_subcommand status" -s C -d 'Run as if rel was started in PATH' -r -F
 complete -c rel -n "__fish_rel_using_subcommand status" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
 complete -c rel -n "__fish_rel_using_subcommand status" -l json -d 'Print JSON'
@@ -312,17 +284,91 @@ complete -c rel -n "__fish_rel_using_subcommand read-config" -l lock-timeout -d 
 complete -c rel -n "__fish_rel_using_subcommand read-config" -s z -d 'Print NUL-separated records (values may hold newlines)'
 complete -c rel -n "__fish_rel_using_subcommand read-config" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
 complete -c rel -n "__fish_rel_using_subcommand read-config" -s h -l help -d 'Print help'
+complete -c rel -n "__fish_rel_using_subcommand config:get" -s C -d 'Run as if rel was started in PATH' -r -F
+complete -c rel -n "__fish_rel_using_subcommand config:get" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
+complete -c rel -n "__fish_rel_using_subcommand config:get" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
+complete -c rel -n "__fish_rel_using_subcommand config:get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rel -n "__fish_rel_using_subcommand config:unset" -l by -d 'Who makes the change (default: REL_BY, else user@host)' -r
+complete -c rel -n "__fish_rel_using_subcommand config:unset" -s C -d 'Run as if rel was started in PATH' -r -F
+complete -c rel -n "__fish_rel_using_subcommand config:unset" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
+complete -c rel -n "__fish_rel_using_subcommand config:unset" -l no-restart -d 'Do not run the restart hook'
+complete -c rel -n "__fish_rel_using_subcommand config:unset" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
+complete -c rel -n "__fish_rel_using_subcommand config:unset" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rel -n "__fish_rel_using_subcommand addons:remove" -l by -d 'Who makes the change (default: REL_BY, else user@host)' -r
+complete -c rel -n "__fish_rel_using_subcommand addons:remove" -s C -d 'Run as if rel was started in PATH' -r -F
+complete -c rel -n "__fish_rel_using_subcommand addons:remove" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
+complete -c rel -n "__fish_rel_using_subcommand addons:remove" -l no-restart -d 'Do not run the restart hook'
+complete -c rel -n "__fish_rel_using_subcommand addons:remove" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
+complete -c rel -n "__fish_rel_using_subcommand addons:remove" -s h -l help -d 'Print help'
+complete -c rel -n "__fish_rel_using_subcommand addons:upgrade" -l by -d 'Who makes the change (default: REL_BY, else user@host)' -r
+complete -c rel -n "__fish_rel_using_subcommand addons:upgrade" -s C -d 'Run as if rel was started in PATH' -r -F
+complete -c rel -n "__fish_rel_using_subcommand addons:upgrade" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
+complete -c rel -n "__fish_rel_using_subcommand addons:upgrade" -l no-restart -d 'Do not run the restart hook'
+complete -c rel -n "__fish_rel_using_subcommand addons:upgrade" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
+complete -c rel -n "__fish_rel_using_subcommand addons:upgrade" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rel -n "__fish_rel_using_subcommand addons:downgrade" -l by -d 'Who makes the change (default: REL_BY, else user@host)' -r
+complete -c rel -n "__fish_rel_using_subcommand addons:downgrade" -s C -d 'Run as if rel was started in PATH' -r -F
+complete -c rel -n "__fish_rel_using_subcommand addons:downgrade" -l lock-timeout -d 'Fail instead of waiting more than SECS seconds for the store\'s lock' -r
+complete -c rel -n "__fish_rel_using_subcommand addons:downgrade" -l no-restart -d 'Do not run the restart hook'
+complete -c rel -n "__fish_rel_using_subcommand addons:downgrade" -s q -l quiet -d 'Print no status lines or progress, only data, warnings and errors'
+complete -c rel -n "__fish_rel_using_subcommand addons:downgrade" -s h -l help -d 'Print help (see more with \'--help\')'
 
-# Added by 'rel generate completions': the store's releases, for arguments
-# that name one; -C given on the command line is honoured.
-function __fish_rel_revisions
+# Added by 'rel generate completions': the store's releases, the current
+# release's config vars and add-ons, for arguments that name one; -C given
+# on the command line is honoured.
+function __fish_rel_names
+    # argparse leaves the operands in argv.
+    set -l kind $argv[1]
     set -l cmd (commandline -opc)
     set -e cmd[1]
     set -l dir
     argparse -s (__fish_rel_global_optspecs) -- $cmd 2>/dev/null
     and set -q _flag_C
     and set dir -C $_flag_C[-1]
-    command rel $dir __complete-revisions 2>/dev/null
+    for line in (command rel $dir __complete-$kind 2>/dev/null)
+        # Config vars already on the line are not offered again.
+        if test $kind = config-vars; and contains -- $line $cmd
+            continue
+        end
+        printf '%s\n' $line
+    end
+end
+
+function __fish_rel_revisions
+    __fish_rel_names revisions
+end
+
+# Whether the token being completed is operand N of the command (N+: operand
+# N or a later one); the other arguments are options that take a value.
+function __fish_rel_operand
+    set -l want (string trim -r -c + -- $argv[1])
+    set -l takes -C --lock-timeout $argv[2..-1]
+    set -l n 0
+    set -l skip 0
+    set -l sub 0
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    for w in $cmd
+        if test $skip = 1
+            set skip 0
+        else if contains -- $w $takes
+            set skip 1
+        else if string match -q -- '-*' $w
+            continue
+        else if test $sub = 0
+            set sub 1
+        else
+            set n (math $n + 1)
+        end
+    end
+    set -l cur (commandline -ct)
+    string match -q -- '-*' "$cur"; and return 1
+    set n (math $n + 1)
+    if string match -q -- '*+' $argv[1]
+        test $n -ge $want
+    else
+        test $n -eq $want
+    end
 end
 complete -c rel -n "__fish_rel_using_subcommand releases:info" -f -a "(__fish_rel_revisions)"
 complete -c rel -n "__fish_rel_using_subcommand releases:output" -f -a "(__fish_rel_revisions)"
@@ -335,3 +381,8 @@ complete -c rel -n "__fish_rel_using_subcommand ls-slug" -a "(__fish_rel_revisio
 complete -c rel -n "__fish_rel_using_subcommand checkout-slug" -a "(__fish_rel_revisions)"
 complete -c rel -n "__fish_rel_using_subcommand export-slug" -f -a "(__fish_rel_revisions)"
 complete -c rel -n "__fish_rel_using_subcommand read-config" -f -a "(__fish_rel_revisions)"
+complete -c rel -n "__fish_rel_using_subcommand config:get; and __fish_rel_operand 1" -f -a "(__fish_rel_names config-vars)"
+complete -c rel -n "__fish_rel_using_subcommand config:unset; and __fish_rel_operand 1+ --by" -f -a "(__fish_rel_names config-vars)"
+complete -c rel -n "__fish_rel_using_subcommand addons:remove; and __fish_rel_operand 1 --by" -f -a "(__fish_rel_names addons)"
+complete -c rel -n "__fish_rel_using_subcommand addons:upgrade; and __fish_rel_operand 1 --by" -f -a "(__fish_rel_names addons)"
+complete -c rel -n "__fish_rel_using_subcommand addons:downgrade; and __fish_rel_operand 1 --by" -f -a "(__fish_rel_names addons)"

@@ -16,23 +16,27 @@ pub mod ctx;
 pub mod progress;
 pub mod render;
 
-/// The hidden helper of the completion scripts, `rel [-C PATH]
-/// __complete-revisions`, handled before clap so that it appears in no
-/// help, man page or completion. Returns the `-C` path, if the line is one.
-fn completion_request(args: &[OsString]) -> Option<Option<PathBuf>> {
+/// The hidden helpers of the completion scripts, `rel [-C PATH]
+/// __complete-revisions` (and `__complete-config-vars`,
+/// `__complete-addons`), handled before clap so that they appear in no
+/// help, man page or completion. Returns what to list and the `-C` path,
+/// if the line is one.
+fn completion_request(args: &[OsString]) -> Option<(commands::generate::Names, Option<PathBuf>)> {
+    let names = |cmd: &OsString| {
+        let cmd = cmd.to_str()?.strip_prefix("__complete-")?;
+        commands::generate::Names::from_helper(cmd)
+    };
     match args.get(1..)? {
-        [cmd] if cmd == "__complete-revisions" => Some(None),
-        [flag, dir, cmd] if flag == "-C" && cmd == "__complete-revisions" => {
-            Some(Some(PathBuf::from(dir)))
-        }
+        [cmd] => Some((names(cmd)?, None)),
+        [flag, dir, cmd] if flag == "-C" => Some((names(cmd)?, Some(PathBuf::from(dir)))),
         _ => None,
     }
 }
 
 /// Parses and runs a command line; never panics on bad input.
 pub fn run(args: Vec<OsString>) -> ExitCode {
-    if let Some(chdir) = completion_request(&args) {
-        return commands::generate::print_revisions(chdir);
+    if let Some((names, chdir)) = completion_request(&args) {
+        return commands::generate::print_names(names, chdir);
     }
     let args = args::normalize_args(args);
     let cli = match Cli::try_parse_from(&args) {

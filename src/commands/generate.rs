@@ -457,12 +457,71 @@ pub const REVISION_ARGS: &[(&str, &str)] = &[
     ("read-config", "id"),
 ];
 
-/// Stands in for "a release" in clap_complete's output, to be replaced by
-/// our own completer: no real argument of rel takes a host name.
-const MARKER: clap::ValueHint = clap::ValueHint::Hostname;
+/// Arguments that name config vars: the completions offer the current
+/// release's config vars for them.
+pub const CONFIG_VAR_ARGS: &[(&str, &str)] = &[("config:get", "key"), ("config:unset", "keys")];
+
+/// Arguments that name add-ons: the completions offer the current
+/// release's add-ons for them.
+pub const ADDON_ARGS: &[(&str, &str)] = &[
+    ("addons:remove", "name"),
+    ("addons:upgrade", "name"),
+    ("addons:downgrade", "name"),
+];
+
+/// What a completion offers from the store. Each has a hidden helper,
+/// `rel [-C PATH] __complete-NAME`, that the completion scripts call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Names {
+    Revisions,
+    ConfigVars,
+    Addons,
+}
+
+impl Names {
+    const ALL: [Names; 3] = [Names::Revisions, Names::ConfigVars, Names::Addons];
+
+    /// The helper's name after `__complete-`; the scripts use it too.
+    pub fn helper(self) -> &'static str {
+        match self {
+            Names::Revisions => "revisions",
+            Names::ConfigVars => "config-vars",
+            Names::Addons => "addons",
+        }
+    }
+
+    pub fn from_helper(name: &str) -> Option<Names> {
+        Names::ALL.into_iter().find(|n| n.helper() == name)
+    }
+
+    /// Stands in for these names in clap_complete's output, to be replaced
+    /// by our own completer: no real argument of rel takes a host name, a
+    /// user name or a mail address.
+    fn marker(self) -> clap::ValueHint {
+        match self {
+            Names::Revisions => clap::ValueHint::Hostname,
+            Names::ConfigVars => clap::ValueHint::Username,
+            Names::Addons => clap::ValueHint::EmailAddress,
+        }
+    }
+
+    fn of(arg: &clap::Arg) -> Option<Names> {
+        Names::ALL
+            .into_iter()
+            .find(|n| n.marker() == arg.get_value_hint())
+    }
+
+    fn args(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Names::Revisions => REVISION_ARGS,
+            Names::ConfigVars => CONFIG_VAR_ARGS,
+            Names::Addons => ADDON_ARGS,
+        }
+    }
+}
 
 /// The command as completions see it: no `help` subcommand, and the
-/// revision arguments marked.
+/// arguments that name releases, config vars or add-ons marked.
 fn completion_command(root: clap::Command) -> Result<clap::Command> {
     let mut cmd = root.disable_help_subcommand(true);
     cmd.build();
@@ -470,11 +529,10 @@ fn completion_command(root: clap::Command) -> Result<clap::Command> {
         .get_subcommands()
         .flat_map(|s| s.get_arguments())
         .chain(cmd.get_arguments())
-        .any(|a| a.get_value_hint() == MARKER);
-    anyhow::ensure!(
-        !marked_already,
-        "an argument uses ValueHint::{MARKER:?}, which completions use as a marker"
-    );
+        .find_map(|a| Names::of(a).map(Names::marker));
+    if let Some(marker) = marked_already {
+        anyhow::bail!("an argument uses ValueHint::{marker:?}, which completions use as a marker");
+    }
     // clap_complete writes a possible value's help between double quotes
     // for zsh and fish without escaping them; a quote in the help (as in
     // "5 minutes ago") breaks both scripts.
@@ -509,12 +567,33 @@ fn completion_command(root: clap::Command) -> Result<clap::Command> {
             s
         });
     }
-    for (sub, arg) in REVISION_ARGS {
-        let found = cmd
-            .find_subcommand(sub)
-            .is_some_and(|s| s.get_arguments().any(|a| a.get_id() == arg));
-        anyhow::ensure!(found, "completions: '{sub}' has no argument '{arg}'");
-        cmd = cmd.mut_subcommand(sub, |s| s.mut_arg(arg, |a| a.value_hint(MARKER)));
+    for names in Names::ALL {
+        for (sub, arg) in names.args() {
+            let found = cmd
+                .find_subcommand(sub)
+                .is_some_and(|s| s.get_arguments().any(|a| a.get_id() == arg));
+            anyhow::ensure!(found, "completions: '{sub}' has no argument '{arg}'");
+            cmd = cmd.mut_subcommand(sub, |s| s.mut_arg(arg, |a| a.value_hint(names.marker())));
+        }
+    }
+    // Marking moves an argument to the end of its command's list, and
+    // clap_complete writes operands in list order: put every operand of a
+    // marked command back in command-line order.
+    let marked: Vec<(String, Vec<clap::Id>)> = cmd
+        .get_subcommands()
+        .filter(|s| s.get_arguments().any(|a| Names::of(a).is_some()))
+        .map(|s| {
+            let ids = operands(s).iter().map(|a| a.get_id().clone()).collect();
+            (s.get_name().to_string(), ids)
+        })
+        .collect();
+    for (sub, ids) in marked {
+        cmd = cmd.mut_subcommand(sub, |mut s| {
+            for id in ids {
+                s = s.mut_arg(id, |a| a);
+            }
+            s
+        });
     }
     Ok(cmd)
 }
@@ -551,18 +630,30 @@ fn patch(script: &str, from: &str, to: &str, shell: &str) -> Result<String> {
     Ok(script.replace(from, to))
 }
 
-/// Subcommands with their revision arguments.
-fn revision_commands(cmd: &clap::Command) -> Vec<(&clap::Command, Vec<&clap::Arg>)> {
+/// Subcommands with their arguments that name `names`.
+fn marked_commands(cmd: &clap::Command, names: Names) -> Vec<(&clap::Command, Vec<&clap::Arg>)> {
     cmd.get_subcommands()
         .map(|s| {
-            let revs = s
+            let marked = s
                 .get_arguments()
-                .filter(|a| a.get_value_hint() == MARKER)
+                .filter(|a| Names::of(a) == Some(names))
                 .collect::<Vec<_>>();
-            (s, revs)
+            (s, marked)
         })
-        .filter(|(_, revs)| !revs.is_empty())
+        .filter(|(_, marked)| !marked.is_empty())
         .collect()
+}
+
+/// A command's operands in their order on the command line.
+fn operands(sub: &clap::Command) -> Vec<&clap::Arg> {
+    let mut ops: Vec<&clap::Arg> = sub.get_positionals().collect();
+    ops.sort_by_key(|a| a.get_index());
+    ops
+}
+
+/// Whether an operand takes any number of values (`KEY...`).
+fn repeats(arg: &clap::Arg) -> bool {
+    arg.get_num_args().is_some_and(|r| r.max_values() > 1)
 }
 
 /// bash: clap's `_rel`, called through `_rel_complete` (see src/complete/bash.sh).
@@ -574,7 +665,10 @@ fn patch_bash(cmd: &clap::Command, script: String) -> Result<String> {
         "bash",
     )?;
     let mut slots = String::new();
-    for (sub, revs) in revision_commands(cmd) {
+    let marked = cmd
+        .get_subcommands()
+        .filter(|s| s.get_arguments().any(|a| Names::of(a).is_some()));
+    for sub in marked {
         let mut takes = String::new();
         let mut revopts = String::new();
         for a in sub.get_arguments().filter(|a| !a.is_positional()) {
@@ -587,26 +681,32 @@ fn patch_bash(cmd: &clap::Command, script: String) -> Result<String> {
             if takes_value && !a.is_global_set() {
                 for n in names {
                     takes.push_str(&n);
-                    if revs.iter().any(|r| r.get_id() == a.get_id()) {
+                    if Names::of(a) == Some(Names::Revisions) {
                         revopts.push_str(&n);
                     }
                 }
             }
         }
-        let revpos: Vec<String> = sub
-            .get_positionals()
-            .enumerate()
-            .filter(|(_, a)| revs.iter().any(|r| r.get_id() == a.get_id()))
-            .map(|(i, _)| (i + 1).to_string())
+        // What each operand names ("-": nothing from the store); `more`,
+        // what the operands after those name, when the last one repeats.
+        let pos: Vec<&str> = operands(sub)
+            .into_iter()
+            .map(|a| Names::of(a).map_or("-", Names::helper))
             .collect();
+        let more = operands(sub)
+            .last()
+            .copied()
+            .filter(|a| repeats(a))
+            .and_then(Names::of)
+            .map_or("", Names::helper);
         slots.push_str(&format!(
-            "    {})\n        takes=\"{takes}\"\n        revopts=\"{}\"\n        revpos=\"{}\"\n        ;;\n",
+            "    {})\n        takes=\"{takes}\"\n        revopts=\"{}\"\n        pos=\"{}\"\n        more=\"{more}\"\n        ;;\n",
             sub.get_name(),
             revopts.trim_start(),
-            revpos.join(" ")
+            pos.join(" ")
         ));
     }
-    let extra = include_str!("../complete/bash.sh").replace("@REVISION_SLOTS@\n", &slots);
+    let extra = include_str!("../complete/bash.sh").replace("@SLOTS@\n", &slots);
     // The functions must exist before `complete` names them; put them
     // after clap's `_rel` and before its registration.
     let at = script
@@ -616,8 +716,9 @@ fn patch_bash(cmd: &clap::Command, script: String) -> Result<String> {
 }
 
 /// zsh: `_describe` splits its entries at ':', so a command named
-/// `releases:info` must be written `releases\:info`; revision arguments
-/// call `_rel_revisions` (see src/complete/zsh.zsh).
+/// `releases:info` must be written `releases\:info`; arguments that name
+/// releases, config vars or add-ons call `_rel_revisions`,
+/// `_rel_config_vars` or `_rel_addons` (see src/complete/zsh.zsh).
 fn patch_zsh(cmd: &clap::Command, script: String) -> Result<String> {
     let mut script = script;
     for sub in cmd.get_subcommands().filter(|s| s.get_name().contains(':')) {
@@ -631,13 +732,17 @@ fn patch_zsh(cmd: &clap::Command, script: String) -> Result<String> {
         )?;
     }
     let script = patch(&script, ":_hosts'", ":_rel_revisions'", "zsh")?;
+    let script = patch(&script, ":_users'", ":_rel_config_vars'", "zsh")?;
+    let script = patch(&script, ":_email_addresses'", ":_rel_addons'", "zsh")?;
     let tail = "\nif [ \"$funcstack[1]\" = \"_rel\" ]; then";
     let extra = include_str!("../complete/zsh.zsh");
     patch(&script, tail, &format!("{extra}{tail}"), "zsh")
 }
 
 /// fish: revision options call `__fish_rel_revisions`; operands, which
-/// clap_complete leaves out for fish, get a line per command.
+/// clap_complete leaves out for fish, get a line per command: releases
+/// anywhere among the operands, config vars and add-ons only in their
+/// operand's place.
 fn patch_fish(cmd: &clap::Command, script: String) -> Result<String> {
     let mut script = patch(
         &script,
@@ -646,7 +751,7 @@ fn patch_fish(cmd: &clap::Command, script: String) -> Result<String> {
         "fish",
     )?;
     script.push_str(include_str!("../complete/fish.fish"));
-    for (sub, revs) in revision_commands(cmd) {
+    for (sub, revs) in marked_commands(cmd, Names::Revisions) {
         if !revs.iter().any(|a| a.is_positional()) {
             continue;
         }
@@ -661,13 +766,43 @@ fn patch_fish(cmd: &clap::Command, script: String) -> Result<String> {
             if only_revisions { " -f" } else { "" }
         ));
     }
+    for names in [Names::ConfigVars, Names::Addons] {
+        for (sub, _) in marked_commands(cmd, names) {
+            // Options that take a value: their value is no operand.
+            let takes: String = sub
+                .get_arguments()
+                .filter(|a| !a.is_positional() && !a.is_global_set())
+                .filter(|a| a.get_num_args().is_some_and(|r| r.takes_values()))
+                .flat_map(|a| {
+                    let short = a.get_short().map(|s| format!(" -{s}"));
+                    short
+                        .into_iter()
+                        .chain(a.get_long().map(|l| format!(" --{l}")))
+                })
+                .collect();
+            for (i, arg) in operands(sub).into_iter().enumerate() {
+                if Names::of(arg) != Some(names) {
+                    continue;
+                }
+                let plus = if repeats(arg) { "+" } else { "" };
+                script.push_str(&format!(
+                    "complete -c rel -n \"__fish_rel_using_subcommand {}; and __fish_rel_operand {}{plus}{takes}\" -f -a \"(__fish_rel_names {})\"\n",
+                    sub.get_name(),
+                    i + 1,
+                    names.helper()
+                ));
+            }
+        }
+    }
     Ok(script)
 }
 
-/// `rel [-C PATH] __complete-revisions`, which the completion scripts call:
-/// `NAME<TAB>DESCRIPTION` lines, `current` first, then releases newest
-/// first. Silent outside a store: a completion never prints an error.
-pub fn print_revisions(chdir: Option<PathBuf>) -> ExitCode {
+/// `rel [-C PATH] __complete-NAMES`, which the completion scripts call:
+/// `NAME<TAB>DESCRIPTION` lines. Releases: `current` first, then releases
+/// newest first. Config vars: the current release's keys (no values: they
+/// may be secrets). Add-ons: the current release's, with their plans.
+/// Silent outside a store: a completion never prints an error.
+pub fn print_names(names: Names, chdir: Option<PathBuf>) -> ExitCode {
     let _ = (|| -> Result<()> {
         let ctx = Ctx {
             chdir,
@@ -676,24 +811,47 @@ pub fn print_revisions(chdir: Option<PathBuf>) -> ExitCode {
             command_line: String::new(),
         };
         let store = ctx.open()?;
-        let latest = crate::history::latest_version(&store);
         let mut out = render::stdout();
-        if let Some(cur) = crate::history::current_version(&store)? {
-            writeln!(out, "current\tv{cur}")?;
-        }
-        // Descriptions cost a manifest read each: only for the newest.
-        for v in (1..=latest).rev() {
-            let change = if latest - v < 50 {
-                store.read_release(v).map(|r| r.change).unwrap_or_default()
-            } else {
-                String::new()
-            };
-            writeln!(out, "v{v}\t{}", change.replace(['\t', '\n'], " "))?;
+        match names {
+            Names::Revisions => write_revisions(&store, &mut out)?,
+            Names::ConfigVars => {
+                for key in crate::ops::base(&store)?.config.vars.keys() {
+                    if !key.contains(char::is_control) {
+                        writeln!(out, "{key}")?;
+                    }
+                }
+            }
+            Names::Addons => {
+                // A name cut at a line break would complete to another.
+                for a in crate::ops::base(&store)?.addons {
+                    if !a.name.contains(char::is_control) {
+                        writeln!(out, "{}\t{}", a.name, a.plan.replace(char::is_control, " "))?;
+                    }
+                }
+            }
         }
         out.flush()?;
         Ok(())
     })();
     ExitCode::SUCCESS
+}
+
+/// `current`, then the releases newest first, with their changes.
+fn write_revisions(store: &crate::store::Store, out: &mut dyn Write) -> Result<()> {
+    let latest = crate::history::latest_version(store);
+    if let Some(cur) = crate::history::current_version(store)? {
+        writeln!(out, "current\tv{cur}")?;
+    }
+    // Descriptions cost a manifest read each: only for the newest.
+    for v in (1..=latest).rev() {
+        let change = if latest - v < 50 {
+            store.read_release(v).map(|r| r.change).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        writeln!(out, "v{v}\t{}", change.replace(['\t', '\n'], " "))?;
+    }
+    Ok(())
 }
 
 fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {

@@ -1,7 +1,8 @@
 //! Completions, loaded into real bash, zsh and fish: colon commands
 //! complete (the traps of ../shared/STYLE.md), and arguments that name a
-//! release offer the store's releases, also with -C and nowhere near a
-//! store. Each test skips, saying so, when its shell is absent.
+//! release, a config var or an add-on offer the store's releases or the
+//! current release's config vars or add-ons, also with -C and nowhere near
+//! a store. Each test skips, saying so, when its shell is absent.
 //!
 //! bash and zsh are driven on a terminal, as a person would: type, press
 //! TAB, then turn the line into `printf '[%s]\n' ...` (Ctrl-A goes to its
@@ -89,8 +90,14 @@ fn command(term: &mut Terminal, line: &str) -> String {
     wait_then_prompt(term, mark, &format!("[sync-{n}]"))
 }
 
-/// Types `partial`, presses TAB, and returns the completed words.
+/// Types `partial`, presses TAB, and returns the completed line.
 fn complete_line(term: &mut Terminal, partial: &str) -> String {
+    complete_words(term, partial).join(" ")
+}
+
+/// Types `partial`, presses TAB, and returns the completed words, each
+/// as the shell reads it back.
+fn complete_words(term: &mut Terminal, partial: &str) -> Vec<String> {
     let mark = term.mark();
     term.send(&format!("{partial}\t"));
     // Bring the line back as [word] lines (Ctrl-A: to the line's start).
@@ -106,7 +113,7 @@ fn complete_line(term: &mut Terminal, partial: &str) -> String {
         }
     }
     command(term, "");
-    words.join(" ")
+    words
 }
 
 /// Types `partial`, asks for the list of candidates (TAB TAB), and waits
@@ -121,13 +128,13 @@ fn list_candidates(term: &mut Terminal, partial: &str, expect: &[&str]) -> Strin
 }
 
 /// Types `partial` TAB TAB where nothing should be offered, then checks
-/// that no candidate and no error was shown.
-fn offers_nothing(term: &mut Terminal, partial: &str) {
+/// that none of `names` and no error was shown.
+fn offers_nothing(term: &mut Terminal, partial: &str, names: &[&str]) {
     let mark = term.mark();
     term.send(&format!("{partial}\t\t\x03"));
     command(term, "");
     let text = term.since(mark);
-    for bad in ["current", "v1", "rel: error", "error:"] {
+    for bad in names.iter().chain(&["rel: error", "error:"]) {
         assert!(
             !text.contains(bad),
             "{partial:?} outside a store offered or said {bad:?}:\n{text}"
@@ -191,7 +198,7 @@ fn bash_completes_colon_commands_and_revisions() {
 
     command(&mut term, "cd ../elsewhere");
     list_candidates(&mut term, "rel -C ../app rollback ", &["v1", "v2", "v3"]);
-    offers_nothing(&mut term, "rel rollback ");
+    offers_nothing(&mut term, "rel rollback ", &["current", "v1"]);
     term.send("exit\n");
     term.finish();
 }
@@ -242,7 +249,153 @@ fn zsh_completes_colon_commands_and_revisions() {
 
     command(&mut term, "cd ../elsewhere");
     list_candidates(&mut term, "rel -C ../app rollback ", &["v1", "v2", "v3"]);
-    offers_nothing(&mut term, "rel rollback ");
+    offers_nothing(&mut term, "rel rollback ", &["current", "v1"]);
+    term.send("exit\n");
+    term.finish();
+}
+
+/// A scratch dir with a store `app` whose current release has the config
+/// vars DATABASE_URL, GREETING and REDIS_URL and the add-ons cache, db and
+/// `my cache$HOME` (a name only plumbing makes, that the shell must not
+/// split or expand), the completion scripts in `completions/`, and an
+/// empty `elsewhere`.
+fn setup_names() -> (Env, PathBuf) {
+    let env = Env::new();
+    env.init();
+    env.source("src", "one");
+    env.rel(["deploy", "../src"]).ok();
+    env.rel([
+        "config:set",
+        "GREETING=hi",
+        "DATABASE_URL=postgres://db",
+        "REDIS_URL=redis://cache",
+    ])
+    .ok();
+    let slug = env.rel(["rev-parse", "--slug", "current"]).ok().line();
+    let config = env.rel(["rev-parse", "--config", "current"]).ok().line();
+    let v = env
+        .rel([
+            "write-release",
+            "--slug",
+            &slug,
+            "--config",
+            &config,
+            "--addon",
+            "cache=memcachier:dev",
+            "--addon",
+            "db=heroku-postgresql:mini",
+            "--addon",
+            "my cache$HOME=memcachier:dev",
+            "--change",
+            "Add add-ons",
+        ])
+        .ok()
+        .line();
+    env.rel(["activate", &v]).ok();
+    env.rel_in(".", ["generate", "completions", "completions"])
+        .ok();
+    std::fs::create_dir_all(env.path("elsewhere")).expect("mkdir");
+    let dir = env.path("completions");
+    (env, dir)
+}
+
+const VARS: [&str; 3] = ["DATABASE_URL", "GREETING", "REDIS_URL"];
+const ODD: &str = "my cache$HOME";
+
+/// What bash and zsh both must do with config vars and add-ons, on a
+/// shell started in `app` with the completions loaded.
+fn completes_store_names(term: &mut Terminal, odd_listed: &str) {
+    let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        complete_words(term, "rel config:get GR"),
+        words(&["rel", "config:get", "GREETING"])
+    );
+    list_candidates(term, "rel config:get ", &VARS);
+    // config:unset takes many names: each later one offers the others.
+    assert_eq!(
+        complete_words(term, "rel config:unset GREETING DATABASE_URL "),
+        words(&[
+            "rel",
+            "config:unset",
+            "GREETING",
+            "DATABASE_URL",
+            "REDIS_URL"
+        ])
+    );
+    assert_eq!(
+        complete_words(term, "rel config:unset --by x D"),
+        words(&["rel", "config:unset", "--by", "x", "DATABASE_URL"])
+    );
+    list_candidates(term, "rel addons:remove ", &["cache", "db", odd_listed]);
+    // A name with a space and a '$' is inserted quoted: one word, as is.
+    assert_eq!(
+        complete_words(term, "rel addons:remove my"),
+        words(&["rel", "addons:remove", ODD])
+    );
+    assert_eq!(
+        complete_words(term, "rel addons:upgrade d"),
+        words(&["rel", "addons:upgrade", "db"])
+    );
+    assert_eq!(
+        complete_words(term, "rel addons:downgrade --by x --no-restart d"),
+        words(&["rel", "addons:downgrade", "--by", "x", "--no-restart", "db"])
+    );
+    // The plan is no add-on name.
+    assert_eq!(
+        complete_words(term, "rel addons:upgrade db ca"),
+        words(&["rel", "addons:upgrade", "db", "ca"])
+    );
+
+    command(term, "cd ../elsewhere");
+    list_candidates(term, "rel -C ../app config:get ", &VARS);
+    assert_eq!(
+        complete_words(term, "rel -C ../app addons:downgrade d"),
+        words(&["rel", "-C", "../app", "addons:downgrade", "db"])
+    );
+    let names = ["DATABASE_URL", "GREETING", "REDIS_URL", "cache", "db", "my"];
+    offers_nothing(term, "rel config:get ", &names);
+    offers_nothing(term, "rel config:unset ", &names);
+    offers_nothing(term, "rel addons:remove ", &names);
+    offers_nothing(term, "rel addons:upgrade ", &names);
+}
+
+#[test]
+fn bash_completes_config_vars_and_addons() {
+    if !have("bash") {
+        return;
+    }
+    let (env, dir) = setup_names();
+    let Some(mut term) = shell(
+        "bash --norc --noprofile -i",
+        &env.path("app"),
+        &env.path("."),
+    ) else {
+        return;
+    };
+    command(&mut term, &format!("source {}/rel.bash", dir.display()));
+    completes_store_names(&mut term, "my\\ cache\\$HOME");
+    term.send("exit\n");
+    term.finish();
+}
+
+#[test]
+fn zsh_completes_config_vars_and_addons() {
+    if !have("zsh") {
+        return;
+    }
+    let (env, dir) = setup_names();
+    let Some(mut term) = shell("zsh -f -i", &env.path("app"), &env.path(".")) else {
+        return;
+    };
+    command(
+        &mut term,
+        &format!(
+            "fpath=({} $fpath); autoload -U compinit; compinit -u -d {}/.zcompdump",
+            dir.display(),
+            env.path(".").display()
+        ),
+    );
+    completes_store_names(&mut term, ODD);
     term.send("exit\n");
     term.finish();
 }
@@ -306,6 +459,72 @@ fn fish_completes_colon_commands_and_revisions() {
 }
 
 #[test]
+fn fish_completes_config_vars_and_addons() {
+    if !have("fish") {
+        return;
+    }
+    let (env, dir) = setup_names();
+    let c = |cwd: &str, line: &str| fish_complete(&env, &dir, cwd, line);
+    assert_eq!(c("app", "rel config:get "), VARS);
+    assert_eq!(c("app", "rel config:get G"), ["GREETING"]);
+    assert_eq!(
+        c("app", "rel config:unset GREETING --by x "),
+        ["DATABASE_URL", "REDIS_URL"]
+    );
+    assert_eq!(
+        c("app", "rel config:unset GREETING DATABASE_URL "),
+        ["REDIS_URL"]
+    );
+    assert_eq!(c("app", "rel addons:remove "), ["cache", "db", ODD]);
+    assert_eq!(c("app", "rel addons:remove my"), [ODD]);
+    assert_eq!(c("app", "rel addons:upgrade "), ["cache", "db", ODD]);
+    assert_eq!(c("app", "rel addons:downgrade --by x d"), ["db"]);
+    // The plan is no add-on name.
+    let plan = c("app", "rel addons:upgrade db ");
+    assert!(!plan.iter().any(|p| p == "cache"), "{plan:?}");
+    assert_eq!(c("elsewhere", "rel -C ../app config:get R"), ["REDIS_URL"]);
+    assert_eq!(c("elsewhere", "rel -C ../app addons:remove c"), ["cache"]);
+    for line in [
+        "rel config:get ",
+        "rel config:unset ",
+        "rel addons:remove ",
+        "rel addons:upgrade ",
+    ] {
+        assert_eq!(c("elsewhere", line), Vec::<String>::new(), "{line:?}");
+    }
+}
+
+/// The helpers the scripts call: the current release's names, one a line;
+/// nothing, silently, outside a store or before the first release.
+#[test]
+fn the_config_var_and_addon_helpers() {
+    let (env, _) = setup_names();
+    let names = |cwd: &str, args: &[&str]| {
+        let out = env.rel_in(cwd, args).ok();
+        assert_eq!(out.stderr, "", "{args:?}");
+        out.stdout
+    };
+    assert_eq!(
+        names("app", &["__complete-config-vars"]),
+        "DATABASE_URL\nGREETING\nREDIS_URL\n"
+    );
+    assert_eq!(
+        names("app", &["__complete-addons"]),
+        "cache\tmemcachier:dev\ndb\theroku-postgresql:mini\nmy cache$HOME\tmemcachier:dev\n"
+    );
+    assert_eq!(
+        names("elsewhere", &["-C", "../app", "__complete-config-vars"]),
+        "DATABASE_URL\nGREETING\nREDIS_URL\n"
+    );
+    env.rel_in(".", ["init", "empty"]).ok();
+    for cwd in ["elsewhere", "empty"] {
+        for helper in ["__complete-config-vars", "__complete-addons"] {
+            assert_eq!(names(cwd, &[helper]), "", "{helper} in {cwd}");
+        }
+    }
+}
+
+#[test]
 fn the_revision_helper_is_silent_outside_a_store() {
     let (env, _) = setup();
     let out = env.rel_in("elsewhere", ["__complete-revisions"]).ok();
@@ -332,9 +551,15 @@ fn the_revision_helper_is_in_no_help_and_no_script() {
     for script in ["rel.bash", "_rel", "rel.fish"] {
         let text = std::fs::read_to_string(dir.join(script)).expect("read");
         // Called by the scripts, never offered as a command.
-        assert!(
-            !text.contains("\"__complete-revisions\"") && !text.contains("'__complete-revisions:"),
-            "{script} offers the helper"
-        );
+        for helper in [
+            "__complete-revisions",
+            "__complete-config-vars",
+            "__complete-addons",
+        ] {
+            assert!(
+                !text.contains(&format!("\"{helper}\"")) && !text.contains(&format!("'{helper}:")),
+                "{script} offers {helper}"
+            );
+        }
     }
 }
