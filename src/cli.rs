@@ -1,10 +1,10 @@
 //! The command line: argument normalisation, parsing (with the clap
 //! definitions of [`crate::commands`]), and the mapping of outcomes to exit
 //! codes: 0 success, 1 failure, 2 bad usage. Its submodules are what the
-//! commands share: context, arguments, rendering and progress.
+//! commands share (context, arguments, rendering, progress), and the
+//! completion scripts' helpers.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -12,31 +12,15 @@ use clap::Parser;
 use crate::commands::{self, Cli};
 
 pub mod args;
+pub mod complete;
 pub mod ctx;
 pub mod progress;
 pub mod render;
 
-/// The hidden helpers of the completion scripts, `rel [-C PATH]
-/// __complete-revisions` (and `__complete-config-vars`,
-/// `__complete-addons`), handled before clap so that they appear in no
-/// help, man page or completion. Returns what to list and the `-C` path,
-/// if the line is one.
-fn completion_request(args: &[OsString]) -> Option<(commands::generate::Names, Option<PathBuf>)> {
-    let names = |cmd: &OsString| {
-        let cmd = cmd.to_str()?.strip_prefix("__complete-")?;
-        commands::generate::Names::from_helper(cmd)
-    };
-    match args.get(1..)? {
-        [cmd] => Some((names(cmd)?, None)),
-        [flag, dir, cmd] if flag == "-C" => Some((names(cmd)?, Some(PathBuf::from(dir)))),
-        _ => None,
-    }
-}
-
 /// Parses and runs a command line; never panics on bad input.
 pub fn run(args: Vec<OsString>) -> ExitCode {
-    if let Some((names, chdir)) = completion_request(&args) {
-        return commands::generate::print_names(names, chdir);
+    if let Some((names, chdir)) = complete::request(&args) {
+        return complete::print_names(names, chdir);
     }
     let args = args::normalize_args(args);
     let cli = match Cli::try_parse_from(&args) {

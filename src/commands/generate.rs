@@ -8,7 +8,6 @@
 //! output, so regenerating on any machine gives the same bytes.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -17,8 +16,8 @@ use clap::{Args, Subcommand};
 use clap_complete::Shell;
 use clap_mangen::Man;
 
+use crate::cli::complete::Names;
 use crate::cli::ctx::Ctx;
-use crate::cli::render;
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
@@ -469,31 +468,7 @@ pub const ADDON_ARGS: &[(&str, &str)] = &[
     ("addons:downgrade", "name"),
 ];
 
-/// What a completion offers from the store. Each has a hidden helper,
-/// `rel [-C PATH] __complete-NAME`, that the completion scripts call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Names {
-    Revisions,
-    ConfigVars,
-    Addons,
-}
-
 impl Names {
-    const ALL: [Names; 3] = [Names::Revisions, Names::ConfigVars, Names::Addons];
-
-    /// The helper's name after `__complete-`; the scripts use it too.
-    pub fn helper(self) -> &'static str {
-        match self {
-            Names::Revisions => "revisions",
-            Names::ConfigVars => "config-vars",
-            Names::Addons => "addons",
-        }
-    }
-
-    pub fn from_helper(name: &str) -> Option<Names> {
-        Names::ALL.into_iter().find(|n| n.helper() == name)
-    }
-
     /// Stands in for these names in clap_complete's output, to be replaced
     /// by our own completer: no real argument of rel takes a host name, a
     /// user name or a mail address.
@@ -795,63 +770,6 @@ fn patch_fish(cmd: &clap::Command, script: String) -> Result<String> {
         }
     }
     Ok(script)
-}
-
-/// `rel [-C PATH] __complete-NAMES`, which the completion scripts call:
-/// `NAME<TAB>DESCRIPTION` lines. Releases: `current` first, then releases
-/// newest first. Config vars: the current release's keys (no values: they
-/// may be secrets). Add-ons: the current release's, with their plans.
-/// Silent outside a store: a completion never prints an error.
-pub fn print_names(names: Names, chdir: Option<PathBuf>) -> ExitCode {
-    let _ = (|| -> Result<()> {
-        let ctx = Ctx {
-            chdir,
-            quiet: true,
-            lock_timeout: None,
-            command_line: String::new(),
-        };
-        let store = ctx.open()?;
-        let mut out = render::stdout();
-        match names {
-            Names::Revisions => write_revisions(&store, &mut out)?,
-            Names::ConfigVars => {
-                for key in crate::ops::base(&store)?.config.vars.keys() {
-                    if !key.contains(char::is_control) {
-                        writeln!(out, "{key}")?;
-                    }
-                }
-            }
-            Names::Addons => {
-                // A name cut at a line break would complete to another.
-                for a in crate::ops::base(&store)?.addons {
-                    if !a.name.contains(char::is_control) {
-                        writeln!(out, "{}\t{}", a.name, a.plan.replace(char::is_control, " "))?;
-                    }
-                }
-            }
-        }
-        out.flush()?;
-        Ok(())
-    })();
-    ExitCode::SUCCESS
-}
-
-/// `current`, then the releases newest first, with their changes.
-fn write_revisions(store: &crate::store::Store, out: &mut dyn Write) -> Result<()> {
-    let latest = crate::history::latest_version(store);
-    if let Some(cur) = crate::history::current_version(store)? {
-        writeln!(out, "current\tv{cur}")?;
-    }
-    // Descriptions cost a manifest read each: only for the newest.
-    for v in (1..=latest).rev() {
-        let change = if latest - v < 50 {
-            store.read_release(v).map(|r| r.change).unwrap_or_default()
-        } else {
-            String::new()
-        };
-        writeln!(out, "v{v}\t{}", change.replace(['\t', '\n'], " "))?;
-    }
-    Ok(())
 }
 
 fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
