@@ -6,11 +6,11 @@ use std::fs;
 
 use rayon::prelude::*;
 
+use crate::current;
 use crate::error::{Error, Result, io_at};
 use crate::history;
 use crate::id::{Id, Kind};
 use crate::progress::Progress;
-use crate::release;
 use crate::store::Store;
 use crate::tree::EntryKind;
 
@@ -271,13 +271,13 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
                 }
             }
             Err(_) => {
-                if let Some(p) = release::current_unknown(store)? {
+                if let Some(p) = current::unknown(store)? {
                     report.problem(ProblemKind::BadCurrent, None, Some(v), p);
                 }
             }
         },
         Ok(None) | Err(_) => {
-            if let Some(p) = release::current_unknown(store)? {
+            if let Some(p) = current::unknown(store)? {
                 report.problem(ProblemKind::BadCurrent, None, None, p);
             }
         }
@@ -295,7 +295,7 @@ pub fn fsck(store: &Store, progress: &dyn Progress) -> Result<FsckReport> {
             "{leftovers}; the next command that takes the lock, or 'rel fsck --repair', removes them"
         ));
     }
-    if let Ok(Some(lag)) = release::current_link_broken(store) {
+    if let Ok(Some(lag)) = current::link_broken(store) {
         report.warnings.push(format!(
             "{lag}; repair with 'rel fsck --repair' or 'rel activate current'"
         ));

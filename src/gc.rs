@@ -23,6 +23,10 @@ use crate::odb::repack;
 use crate::store::Store;
 use crate::tree::EntryKind;
 
+/// The grace period of `rel gc` without `--grace`, and of the gc a deploy
+/// runs when settings.toml sets `keep`.
+pub const GRACE: Duration = Duration::from_secs(3600);
+
 #[derive(Clone, Debug)]
 pub struct GcOptions {
     pub keep: Option<usize>,

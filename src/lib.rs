@@ -8,6 +8,7 @@ pub mod checkout;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod current;
 pub mod diff;
 pub mod error;
 pub mod export;

@@ -8,22 +8,21 @@
 //! whole: CURRENT still names it, and a `current` link that lags CURRENT is
 //! repaired by the next writer.
 
-use std::fs;
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use jiff::Timestamp;
 
 use crate::checkout::PreparedCheckout;
-use crate::error::{Error, Result, io_at};
+use crate::current;
+use crate::error::{Error, Result};
 use crate::history;
 use crate::hooks::{self, HookOutcome};
 use crate::id::{Id, Kind};
 use crate::lock::{self, LockGuard};
 use crate::manifest::{Addon, Release, Status};
 use crate::progress::Progress;
-use crate::store::{Store, sync_dir};
+use crate::store::Store;
 
 /// Everything a new release needs but its version.
 #[derive(Clone, Debug)]
@@ -72,61 +71,10 @@ pub fn lock_for_write(
     store.sweep_tmp();
     // With CURRENT unreadable there is nothing to relink to; `rel activate`,
     // a writer too, is what repairs that.
-    if current_unknown(store)?.is_none() {
-        repair_current_link(store, &guard)?;
+    if current::unknown(store)?.is_none() {
+        current::repair_link(store, &guard)?;
     }
     Ok(guard)
-}
-
-/// What `current` should point to, relative to the app directory.
-fn link_target(slug: &Id) -> PathBuf {
-    PathBuf::from(crate::store::STORE_DIR)
-        .join("checkouts")
-        .join(slug.to_hex())
-}
-
-/// What is wrong when CURRENT cannot say which release is current although
-/// one was activated: CURRENT missing while the `current` link exists, or
-/// CURRENT naming a release without a readable manifest. The message names
-/// the `rel activate` that repairs it (the newest succeeded release of the
-/// slug the link leads to, else the newest succeeded release).
-pub fn current_unknown(store: &Store) -> Result<Option<String>> {
-    let link = store.current_link();
-    let problem = match history::current_version(store) {
-        Ok(Some(v)) if store.read_release(v).is_ok() => return Ok(None),
-        Ok(Some(v)) => format!(
-            "CURRENT names v{v}, which has no readable manifest (the newest release is v{})",
-            history::latest_version(store)
-        ),
-        Ok(None) if fs::symlink_metadata(&link).is_err() => return Ok(None),
-        Ok(None) => format!("CURRENT is missing, but '{}' exists", link.display()),
-        Err(e) => e.to_string(),
-    };
-    let linked = fs::read_link(&link)
-        .ok()
-        .and_then(|t| t.file_name()?.to_str()?.parse::<Id>().ok());
-    let mut newest_succeeded = None;
-    let mut of_linked_slug = None;
-    for v in (1..=history::latest_version(store)).rev() {
-        let Ok(r) = store.read_release(v) else {
-            continue;
-        };
-        if !r.succeeded() {
-            continue;
-        }
-        newest_succeeded.get_or_insert(v);
-        if linked.is_some() && r.slug == linked {
-            of_linked_slug = Some(v);
-            break;
-        }
-        if linked.is_none() {
-            break;
-        }
-    }
-    Ok(Some(match of_linked_slug.or(newest_succeeded) {
-        Some(v) => format!("{problem}; make a release current again with 'rel activate v{v}'"),
-        None => format!("{problem}; make a release current again with 'rel activate REV'"),
-    }))
 }
 
 /// The current release's slug, as a hint of which checkout to hard-link
@@ -134,92 +82,6 @@ pub fn current_unknown(store: &Store) -> Result<Option<String>> {
 /// gives none.
 fn current_slug_hint(store: &Store) -> Option<Id> {
     history::current_release(store).ok().flatten()?.slug
-}
-
-/// Whether the `current` link disagrees with CURRENT; the fix is to relink.
-pub fn current_link_lags(store: &Store) -> Result<Option<String>> {
-    let Some(release) = history::current_release(store)? else {
-        return Ok(None);
-    };
-    let Some(slug) = release.slug else {
-        return Ok(None);
-    };
-    let want = link_target(&slug);
-    match fs::read_link(store.current_link()) {
-        Ok(have) if have == want => Ok(None),
-        Ok(have) => Ok(Some(format!(
-            "'{}' points to '{}', but CURRENT is {} (slug {})",
-            store.current_link().display(),
-            have.display(),
-            release.name(),
-            slug.short()
-        ))),
-        Err(_) => Ok(Some(format!(
-            "'{}' is missing, but CURRENT is {}",
-            store.current_link().display(),
-            release.name()
-        ))),
-    }
-}
-
-/// As [`current_link_lags`], and also when the link is right but the
-/// checkout it leads to is gone (removed by hand): `current` leads nowhere,
-/// and the repair checks the slug out again.
-pub fn current_link_broken(store: &Store) -> Result<Option<String>> {
-    if let Some(lag) = current_link_lags(store)? {
-        return Ok(Some(lag));
-    }
-    let Some(release) = history::current_release(store)? else {
-        return Ok(None);
-    };
-    Ok(release
-        .slug
-        .filter(|slug| !store.checkout_path(slug).is_dir())
-        .map(|slug| {
-            format!(
-                "'{}' leads to the checkout of slug {}, which is missing (CURRENT is {})",
-                store.current_link().display(),
-                slug.short(),
-                release.name()
-            )
-        }))
-}
-
-/// Relinks `current` to CURRENT's checkout (materialising it if needed).
-pub fn repair_current_link(store: &Store, _lock: &LockGuard) -> Result<bool> {
-    if current_link_broken(store)?.is_none() {
-        return Ok(false);
-    }
-    let Some(release) = history::current_release(store)? else {
-        return Ok(false);
-    };
-    let Some(slug) = release.slug else {
-        return Ok(false);
-    };
-    if !store.slug_present(&slug) {
-        // Nothing to link to; fsck reports it.
-        return Ok(false);
-    }
-    store.ensure_checkout(&slug, None, None, &crate::progress::Silent)?;
-    store.sync_all()?;
-    replace_link(store, &slug)?;
-    Ok(true)
-}
-
-fn replace_link(store: &Store, slug: &Id) -> Result<()> {
-    let link = store.current_link();
-    // Made in the store's tmp/ (same file system, so the rename is atomic):
-    // a writer killed before the rename leaves nothing in the app directory,
-    // and the next writer sweeps tmp/.
-    let tmp = store.temp_path("current-link");
-    let _ = fs::remove_file(&tmp);
-    std::os::unix::fs::symlink(link_target(slug), &tmp).map_err(io_at("create", &tmp))?;
-    store.adopt(&tmp)?;
-    if let Err(e) = fs::rename(&tmp, &link) {
-        let _ = fs::remove_file(&tmp);
-        return Err(io_at("replace", &link)(e));
-    }
-    sync_dir(&store.app_dir)
 }
 
 /// Runs the release phase and writes the manifest (succeeded or failed).
@@ -355,7 +217,7 @@ pub fn activate(
         false,
     )?;
     if let Some(slug) = &release.slug {
-        replace_link(store, slug)?;
+        current::replace_link(store, slug)?;
     }
     let mut outcome = None;
     if restart {

@@ -119,7 +119,7 @@ impl StatusReport {
         let mut problems = Vec::new();
         // A CURRENT that cannot be read is reported, not fatal: status is
         // where one looks when the store is out of sync.
-        let unknown = crate::release::current_unknown(store)?;
+        let unknown = crate::current::unknown(store)?;
         let current = match &unknown {
             Some(problem) => {
                 problems.push(problem.clone());
@@ -140,7 +140,7 @@ impl StatusReport {
         }
         let (objects, bytes) = store.object_usage()?;
         if unknown.is_none()
-            && let Some(lag) = crate::release::current_link_lags(store)?
+            && let Some(lag) = crate::current::link_lags(store)?
         {
             problems.push(format!(
                 "{lag}; run 'rel activate current' (or 'rel fsck --repair')"

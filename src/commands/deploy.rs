@@ -144,7 +144,7 @@ pub fn run(ctx: &Ctx, args: DeployArgs) -> Result<ExitCode> {
     {
         let opts = crate::gc::GcOptions {
             keep: Some(keep),
-            grace: std::time::Duration::from_secs(3600),
+            grace: crate::gc::GRACE,
             dry_run: false,
         };
         match crate::gc::gc(&store, &lock, &opts) {

@@ -14,6 +14,7 @@ pub struct GcArgs {
     #[arg(long, value_name = "N")]
     pub keep: Option<usize>,
     /// Never delete objects younger than this (e.g. 30s, 10m, 1h, 2d)
+    // The default is crate::gc::GRACE (a test holds them equal).
     #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
     pub grace: std::time::Duration,
     /// Say what would be deleted, delete nothing
@@ -80,4 +81,17 @@ pub fn run(ctx: &Ctx, args: GcArgs) -> Result<ExitCode> {
         ctx.status(render::gc_summary(&report, false));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grace_flag_defaults_to_the_core_grace_period() {
+        let args = GcArgs::augment_args(clap::Command::new("gc"));
+        let matches = args.try_get_matches_from(["gc"]).expect("gc parses");
+        let grace = matches.get_one::<std::time::Duration>("grace");
+        assert_eq!(grace, Some(&crate::gc::GRACE));
+    }
 }
