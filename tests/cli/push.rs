@@ -518,3 +518,65 @@ fn a_receiver_killed_mid_stream_leaves_nothing_after_the_next_writer() {
     assert_eq!(missing.ok().stdout, ids);
     in_dir(&env, "prod", ["fsck"]).ok();
 }
+
+/// `--ssh` for a host that is this machine: runs the remote command with
+/// sh, and keeps what push writes to `missing-objects` in `asked.log`.
+fn local_ssh(env: &Env) -> String {
+    let log = env.path("asked.log");
+    let script = env.write(
+        "fake-ssh",
+        &format!(
+            "#!/bin/sh\nshift\ncase \"$1\" in\n*missing-objects*) tee -a '{}' | sh -c \"$1\" ;;\n*) sh -c \"$1\" ;;\nesac\n",
+            log.display()
+        ),
+    );
+    set_mode(&script, 0o755);
+    script.display().to_string()
+}
+
+#[test]
+fn a_one_file_push_asks_only_about_ids_outside_the_destinations_slug() {
+    let env = Env::new();
+    staging_and(&env, &["prod", "other"]);
+    for i in 0..200 {
+        env.write(&format!("src/many/f{i}.txt"), &format!("file {i}\n"));
+    }
+    env.rel(["deploy", "../src"]).ok();
+    let ssh = local_ssh(&env);
+    let rel = env!("CARGO_BIN_EXE_rel");
+    let prod = format!("localhost:{}", env.path("prod").display());
+    let push = |dest: &str| {
+        env.rel(["push", dest, "--ssh", &ssh, "--rel", rel]).ok();
+    };
+    push(&prod);
+    let first = fs::read_to_string(env.path("asked.log")).expect("log");
+    assert!(first.lines().count() > 200, "{first}");
+
+    // One file changed: only the ids the slug prod runs lacks are asked
+    // about (the blob, its tree and the root), not every id of the tree.
+    fs::remove_file(env.path("asked.log")).expect("rm");
+    env.write("src/many/f7.txt", "changed\n");
+    env.rel(["deploy", "../src"]).ok();
+    push(&prod);
+    let asked = fs::read_to_string(env.path("asked.log")).expect("log");
+    assert_eq!(asked.lines().count(), 3, "{asked}");
+    assert_eq!(
+        fs::read_to_string(env.path("prod/current/many/f7.txt")).expect("file"),
+        "changed\n"
+    );
+    in_dir(&env, "prod", ["fsck"]).ok();
+
+    // A destination running a slug this store never held is asked about
+    // every id, and the push completes.
+    env.source("elsewhere", "built elsewhere\n");
+    env.rel_in("other", ["deploy", "../elsewhere"]).ok();
+    fs::remove_file(env.path("asked.log")).expect("rm");
+    push(&format!("localhost:{}", env.path("other").display()));
+    let asked = fs::read_to_string(env.path("asked.log")).expect("log");
+    assert!(asked.lines().count() > 200, "{asked}");
+    assert_eq!(
+        fs::read_to_string(env.path("other/current/many/f7.txt")).expect("file"),
+        "changed\n"
+    );
+    in_dir(&env, "other", ["fsck"]).ok();
+}
