@@ -94,21 +94,23 @@ pub(crate) fn header_frame(kind: Kind, size: u64) -> Vec<u8> {
     frame
 }
 
-/// The file system block: an object that fits in one whatever its
-/// compression takes one block on disk either way.
-const DISK_BLOCK: usize = 4096;
+/// Below this many bytes an object is stored raw: a zstd frame's own
+/// header and checksum would eat what compression saves.
+const MIN_COMPRESS: usize = 64;
 
-/// The bytes of an object file holding `bytes`: the header frame, then one
-/// zstd frame (with its content size), made with the thread's context. An
-/// object that fits in one disk block uncompressed is stored in a raw zstd
-/// block: compressing it would save no disk space, only cost time (most
-/// files of a typical app are that small).
+/// The bytes of an object holding `bytes`: the header frame, then one zstd
+/// frame (with its content size), made with the thread's context. Small
+/// objects are compressed too, since they are packed side by side (most
+/// files of a typical app are small, and a block of their own no longer
+/// rounds their size up); an object that compression would not shrink is
+/// stored in a raw zstd block.
 pub(crate) fn encode(kind: Kind, bytes: &[u8], level: i32) -> io::Result<Vec<u8>> {
     let mut out = header_frame(kind, bytes.len() as u64);
-    if out.len() + RAW_FRAME_OVERHEAD + bytes.len() <= DISK_BLOCK {
+    if bytes.len() < MIN_COMPRESS {
         raw_frame(&mut out, bytes);
         return Ok(out);
     }
+    let header_len = out.len();
     out.reserve(zstd::zstd_safe::compress_bound(bytes.len()));
     let start = out.len() as u64;
     COMPRESSOR.with(|cell| -> io::Result<()> {
@@ -122,6 +124,10 @@ pub(crate) fn encode(kind: Kind, bytes: &[u8], level: i32) -> io::Result<Vec<u8>
         compressor.compress_to_buffer(bytes, &mut cursor)?;
         Ok(())
     })?;
+    if out.len() - header_len >= RAW_FRAME_OVERHEAD + bytes.len() {
+        out.truncate(header_len);
+        raw_frame(&mut out, bytes);
+    }
     Ok(out)
 }
 

@@ -108,7 +108,7 @@ fn a_restart_failure_is_reported_and_the_release_stays_current() {
     assert_eq!(run.stdout, "");
     assert_eq!(
         run.stderr,
-        "-----> Compressing... done, 736B\n\
+        "-----> Compressing... done, 602B\n\
          cannot restart\n\
          -----> Launching... done, v1\n\
          rel: error: the restart hook failed (exit status 4); v1 is current, restart the app by hand\n"
