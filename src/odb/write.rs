@@ -112,13 +112,8 @@ impl Store {
             if n == 0 {
                 break;
             }
-            w.write_all(&buf[..n]).map_err(|e| {
-                if e.kind() == io::ErrorKind::InvalidInput {
-                    changed(path)
-                } else {
-                    io_at("write", &w.tmp)(e)
-                }
-            })?;
+            w.write_all(&buf[..n])
+                .map_err(|e| write_error(e, path, &w.tmp))?;
             if let Some((out, at)) = &mut out {
                 out.write_all(&buf[..n]).map_err(io_at("write", at))?;
             }
@@ -185,13 +180,8 @@ impl Store {
             if n == 0 {
                 break;
             }
-            w.write_all(&cur[..n]).map_err(|e| {
-                if e.kind() == io::ErrorKind::InvalidInput {
-                    changed(path)
-                } else {
-                    io_at("write", &w.tmp)(e)
-                }
-            })?;
+            w.write_all(&cur[..n])
+                .map_err(|e| write_error(e, path, &w.tmp))?;
             if let Some((out, at)) = &mut out {
                 out.write_all(&cur[..n]).map_err(io_at("write", at))?;
             }
@@ -295,6 +285,17 @@ pub(crate) fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+/// An error writing a scanned file's object: the object writer refuses
+/// more bytes than the scan saw (the file grew), else an I/O error on its
+/// temp file.
+fn write_error(e: io::Error, path: &Path, tmp: &Path) -> Error {
+    if e.kind() == io::ErrorKind::InvalidInput {
+        changed(path)
+    } else {
+        io_at("write", tmp)(e)
+    }
 }
 
 #[cfg(test)]
